@@ -15,7 +15,7 @@ Tree::
     ├── Conflict                   409  1006  duplicate / state clash
     ├── PayloadTooLarge            413  1007
     ├── UnsupportedMediaType       415  1008
-    ├── RateLimited                429  971   "Please wait and consider throttling your request speed"
+    ├── RateLimited                429  971   "Please wait and consider throttling …"
     ├── Unavailable                503  1010  overloaded; retry later
     └── Internal                   500  1002  a bug: logged with the request id
 """

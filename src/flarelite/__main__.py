@@ -1,0 +1,5 @@
+"""python -m flarelite → the CLI."""
+
+from flarelite.cli.main import app
+
+app()

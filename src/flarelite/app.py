@@ -1,0 +1,94 @@
+"""create_app(settings) → the ASGI app: lifespan builds Services; the API, error map, health.
+
+Factory mode: nothing is built at import time. Migrations run before workers start
+(``flarelite serve``), not here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import anyio
+import structlog
+from fastapi import FastAPI
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from flarelite import __version__
+from flarelite.api import errors as api_errors
+from flarelite.api.auth import rate_limit_headers
+from flarelite.api.paths import RawPathMiddleware, register_convertors
+from flarelite.api.routes import install_routes
+from flarelite.config import Settings
+from flarelite.core.clock import Clock
+from flarelite.observability.access import AccessMiddleware
+from flarelite.services import Services, build
+
+log = structlog.get_logger(__name__)
+LAST_USED_FLUSH_SECONDS = 5.0
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    register_convertors()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build(settings, clock=clock)
+        app.state.services = services
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_flush_last_used, services)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+        await _write_last_used(services)
+        await services.close()
+
+    app = FastAPI(
+        title="flarelite",
+        version=__version__,
+        description="Cloudflare v4-compatible API tokens, Images and DNS, self-hosted.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    install_routes(app)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+    api_errors.install(app)
+    app.add_middleware(RawPathMiddleware)
+    app.add_middleware(AccessMiddleware, rate_limit_headers=rate_limit_headers)
+    return app
+
+
+async def healthz() -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    try:
+        async with services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        log.warning("not_ready", error=str(exc))
+        return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
+    return JSONResponse({"ok": True, "database": "ok"})
+
+
+async def _flush_last_used(services: Services) -> None:
+    while True:
+        await anyio.sleep(LAST_USED_FLUSH_SECONDS)
+        await _write_last_used(services)
+
+
+async def _write_last_used(services: Services) -> None:
+    pending = services.authn.take_pending_uses()
+    try:
+        await services.tokens.record_last_used(pending)
+    except Exception as exc:  # last_used_on is advisory: never let it take the server down
+        log.warning("last_used_write_failed", error=str(exc), tokens=len(pending))

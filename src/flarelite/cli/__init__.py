@@ -1,0 +1,1 @@
+"""The flarelite command line: thin over the same Services the server uses."""

@@ -1,0 +1,153 @@
+"""`flarelite` commands: serve, init, migrate, users."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated
+
+import anyio
+import typer
+
+from flarelite.cli.bootstrap import bootstrap
+from flarelite.cli.settings import load_settings
+from flarelite.config import Settings
+from flarelite.core.errors import FlareliteError
+from flarelite.identity.errors import UserExists
+from flarelite.services import build
+from flarelite.storage.migrate import migrate as run_migrations
+
+app = typer.Typer(
+    help="Self-hosted Cloudflare v4-compatible API tokens, Images and DNS.", no_args_is_help=True
+)
+users = typer.Typer(help="Manage dashboard users.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8787,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Migrate the database, then serve the API, delivery and dashboard."""
+    import uvicorn
+
+    settings = load_settings()
+    run_migrations(settings.database_url)
+    first_run = anyio.run(_first_run, settings)
+    base = f"http://{host}:{port}"
+    typer.echo(f"flarelite: serving on {base}  (dashboard: {base}/login, API: {base}/client/v4)")
+    if first_run is not None:
+        typer.echo(
+            "flarelite: first start, created a user and an API token that may do everything:"
+        )
+        typer.echo(f"  email:    {first_run[0]}")
+        typer.echo(f"  password: {first_run[1]}")
+        typer.echo(f"  token:    {first_run[2]}")
+        typer.echo("  (shown once; this is the only place they are printed)")
+    uvicorn.run(
+        "flarelite.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # uvloop sets TCP_NODELAY; the plain asyncio loop leaves Nagle on (performance.md traps).
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        env_file=None,
+    )
+
+
+async def _first_run(settings: Settings) -> tuple[str, str, str] | None:
+    services = build(settings)
+    try:
+        if await services.identity.has_users():
+            return None
+        password = secrets.token_urlsafe(12)
+        made = await bootstrap(
+            services, "admin@example.com", password, "My account", "flarelite admin"
+        )
+        return made.email, password, made.token
+    finally:
+        await services.close()
+
+
+@app.command()
+def init(
+    email: Annotated[str, typer.Option(help="Email of the first user.")],
+    password: Annotated[str, typer.Option(help="Password of the first user.")],
+    account_name: Annotated[str, typer.Option(help="Name of the first account.")] = "My account",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Create a user, an account and a user token that may do everything."""
+    settings = load_settings()
+    run_migrations(settings.database_url)
+    try:
+        made = anyio.run(_init, settings, email, password, account_name)
+    except UserExists:
+        typer.echo(
+            f"flarelite: a user with email {email} already exists in this data dir", err=True
+        )
+        raise typer.Exit(1) from None
+    except FlareliteError as exc:
+        typer.echo(f"flarelite: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(made.as_json()))
+    else:
+        for key, value in made.as_json().items():
+            typer.echo(f"{key}: {value}")
+
+
+async def _init(settings: Settings, email: str, password: str, account_name: str):  # type: ignore[no-untyped-def]
+    services = build(settings)
+    try:
+        return await bootstrap(services, email, password, account_name, "flarelite init")
+    finally:
+        await services.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the newest revision."""
+    settings = load_settings()
+    run_migrations(settings.database_url)
+    typer.echo("flarelite: database is up to date")
+
+
+@users.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Email (the login name).")],
+    password: Annotated[str, typer.Option(help="Password, 8 characters or more.")],
+    account_name: Annotated[
+        str | None, typer.Option(help="Also create an account they administer.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a dashboard user (and optionally an account they administer)."""
+    settings = load_settings()
+    run_migrations(settings.database_url)
+    try:
+        result = anyio.run(_create_user, settings, email, password, account_name)
+    except FlareliteError as exc:
+        typer.echo(f"flarelite: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(result) if as_json else f"created user {result['user_id']}")
+
+
+async def _create_user(
+    settings: Settings, email: str, password: str, account_name: str | None
+) -> dict[str, str]:
+    services = build(settings)
+    try:
+        user = await services.identity.create_user(email, password)
+        result = {"user_id": user.id, "email": user.email}
+        if account_name:
+            account = await services.identity.create_account(account_name, owner_id=user.id)
+            result |= {"account_id": account.id, "account_hash": account.account_hash}
+        return result
+    finally:
+        await services.close()

@@ -1,0 +1,168 @@
+"""Settings: one frozen object read once from the FLARELITE_* environment variables.
+
+Only the CLI, ``app.py`` and ``services.py`` build it; everyone else receives a section.
+``Settings.from_env`` reports every problem at once, as one line each, so start-up fails clearly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flarelite.core.errors import FlareliteError
+
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
+
+
+class SettingsError(FlareliteError):
+    """Invalid settings; the message lists every problem, one per line."""
+
+
+def _doc(text: str, env: str) -> Any:  # a field() with docs, for the config reference
+    return field(metadata={"doc": text, "env": env})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = _doc(
+        "Where the SQLite database, originals and the secret key live.", "FLARELITE_DATA_DIR"
+    )
+    database_url: str = _doc(
+        "sqlite:///<data dir>/flarelite.db by default; postgresql://user@host/db for scale-out.",
+        "FLARELITE_DATABASE_URL",
+    )
+    storage_url: str = _doc(
+        "file://<data dir>/objects by default; s3://bucket/prefix for any S3-compatible store.",
+        "FLARELITE_STORAGE_URL",
+    )
+    redis_url: str | None = _doc(
+        "Optional redis://host:port/db: shared rate limits, token revocation, build locks.",
+        "FLARELITE_REDIS_URL",
+    )
+    public_url: str = _doc(
+        "Base of absolute URLs handed to clients (image variants, upload URLs).",
+        "FLARELITE_PUBLIC_URL",
+    )
+    rate_limit: int = _doc(
+        "API requests per 5 minutes per token and per user; 0 turns the limiter off.",
+        "FLARELITE_RATE_LIMIT",
+    )
+    secret_key: bytes = _doc(
+        "Key for token hashes and sessions; generated into the data dir when unset. "
+        "Every node of one deployment must share it.",
+        "FLARELITE_SECRET_KEY",
+    )
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = _doc(
+        "Comma-separated CIDRs whose X-Forwarded-For is believed for the client IP.",
+        "FLARELITE_TRUSTED_PROXIES",
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every FLARELITE_* variable; raise SettingsError listing problems."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        data_dir = Path(env.get("FLARELITE_DATA_DIR", "./data")).expanduser().resolve()
+        database_url = env.get("FLARELITE_DATABASE_URL") or f"sqlite:///{data_dir / 'flarelite.db'}"
+        if urlsplit(database_url).scheme.split("+")[0] not in {"sqlite", "postgresql", "postgres"}:
+            problems.append(
+                f"FLARELITE_DATABASE_URL: unsupported scheme in {database_url!r} "
+                "(use sqlite:/// or postgresql://)"
+            )
+        storage_url = env.get("FLARELITE_STORAGE_URL") or (data_dir / "objects").as_uri()
+        if urlsplit(storage_url).scheme not in {"file", "s3", "gs", "az", "memory"}:
+            problems.append(f"FLARELITE_STORAGE_URL: unsupported scheme in {storage_url!r}")
+        redis_url = env.get("FLARELITE_REDIS_URL") or None
+        if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
+            problems.append(f"FLARELITE_REDIS_URL: expected redis://…, got {redis_url!r}")
+        public_url = env.get("FLARELITE_PUBLIC_URL", "http://127.0.0.1:8787").rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            problems.append(
+                f"FLARELITE_PUBLIC_URL: expected http(s)://host[:port], got {public_url!r}"
+            )
+        rate_limit = _int(env, "FLARELITE_RATE_LIMIT", 1200, problems)
+        proxies = _networks(env.get("FLARELITE_TRUSTED_PROXIES", ""), problems)
+        raw_key = env.get("FLARELITE_SECRET_KEY")
+        if raw_key is not None and len(raw_key) < 32:
+            problems.append("FLARELITE_SECRET_KEY: must be at least 32 characters")
+        if problems:
+            raise SettingsError("\n".join(problems))
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            storage_url=storage_url,
+            redis_url=redis_url,
+            public_url=public_url,
+            rate_limit=rate_limit,
+            secret_key=raw_key.encode() if raw_key else b"",
+            trusted_proxies=proxies,
+        )
+
+    def with_secret_key(self) -> Settings:
+        """Return settings whose secret key is set, generating it once into the data dir (0600).
+
+        Every worker and CLI command reads the same file, so hashes agree across processes.
+        """
+        if self.secret_key:
+            return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SECRET_KEY_FILE
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes().strip()
+        else:
+            key = secrets.token_hex(32).encode()
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+                handle.flush()
+                os.fsync(handle.fileno())
+        return _replace(self, secret_key=key)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    values.update(changes)
+    return Settings(**values)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name}: expected a whole number, got {raw!r}")
+        return default
+    if value < 0:
+        problems.append(f"{name}: must be 0 or more, got {value}")
+    return value
+
+
+def _networks(
+    raw: str, problems: list[str]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            problems.append(f"FLARELITE_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR")
+    return tuple(networks)
+
+
+def documented_settings() -> list[tuple[str, str]]:
+    """(environment variable, description) for every setting: the config reference's source."""
+    return [(f.metadata["env"], f.metadata["doc"]) for f in fields(Settings)]

@@ -1,0 +1,1 @@
+"""Users, accounts and memberships: who exists and who belongs where."""

@@ -1,0 +1,12 @@
+"""The full metadata: imports every domain's tables so Alembic sees one schema.
+
+Migrations and ``alembic check`` read ``metadata`` from here; nothing else should.
+"""
+
+from __future__ import annotations
+
+from flarelite.identity import models as _identity  # noqa: F401  (registers tables)
+from flarelite.storage.db import Base
+from flarelite.tokens import models as _tokens  # noqa: F401
+
+metadata = Base.metadata

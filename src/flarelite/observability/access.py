@@ -1,0 +1,57 @@
+"""Per-request middleware: a request id bound into every log line, and the access log.
+
+Also copies the rate-limit verdict the guard left in the request state onto the response.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("flarelite.access")
+
+
+class AccessMiddleware:
+    def __init__(self, app: ASGIApp, *, rate_limit_headers: Any) -> None:
+        self.app = app
+        self._rate_limit_headers = rate_limit_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = secrets.token_hex(8)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                verdict = scope.get("state", {}).get("rate_limit")
+                if verdict is not None:
+                    headers.extend(
+                        (k.encode(), v.encode())
+                        for k, v in self._rate_limit_headers(verdict).items()
+                    )
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")

@@ -1,0 +1,46 @@
+"""Structured logs: JSON lines in production, console when attached to a terminal.
+
+A redaction processor drops anything that looks like a secret before it is rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = {"authorization", "token", "value", "secret", "password", "cookie", "set-cookie"}
+_TOKEN_PATTERN = re.compile(r"cf[ua]t_[A-Za-z0-9]{40}[0-9a-f]{8}")
+REDACTED = "[redacted]"
+
+
+def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        value = event[key]
+        if key.lower() in _SECRET_KEYS:
+            event[key] = REDACTED
+        elif isinstance(value, str) and _TOKEN_PATTERN.search(value):
+            event[key] = _TOKEN_PATTERN.sub(REDACTED, value)
+    return event
+
+
+def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
+    json = not sys.stderr.isatty() if json is None else json
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,56 @@
+"""Real backends for tests: a fresh PostgreSQL database on the machine's server, free ports.
+
+PostgreSQL being down is a failure with a clear message, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+PG_ADMIN_URL = os.environ.get("FLARELITE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin() -> psycopg.Connection:
+    try:
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}). Start it with: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            pytrace=False,
+        )
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new empty database for the duration of the block; its URL is yielded."""
+    name = f"flarelite_t_{secrets.token_hex(6)}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with _admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def selected_backend() -> str:
+    """Which database the e2e servers use: FLARELITE_TEST_DATABASE=sqlite|postgresql."""
+    backend = os.environ.get("FLARELITE_TEST_DATABASE", "sqlite")
+    if backend not in {"sqlite", "postgresql"}:
+        raise ValueError(f"FLARELITE_TEST_DATABASE must be sqlite or postgresql, not {backend!r}")
+    return backend
