@@ -1,0 +1,1 @@
+"""API tokens: permission catalogue, secrets, conditions, the policy engine and the lifecycle."""
