@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import structlog
@@ -20,10 +21,11 @@ from flarelite import __version__
 from flarelite.api import errors as api_errors
 from flarelite.api.auth import rate_limit_headers
 from flarelite.api.paths import RawPathMiddleware, register_convertors
-from flarelite.api.routes import install_routes
+from flarelite.api.routes import SECURITY_SCHEMES, install_routes
 from flarelite.config import Settings
 from flarelite.core.clock import Clock
 from flarelite.observability.access import AccessMiddleware
+from flarelite.observability.logging import configure_logging
 from flarelite.services import Services, build
 
 log = structlog.get_logger(__name__)
@@ -32,6 +34,7 @@ LAST_USED_FLUSH_SECONDS = 5.0
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    configure_logging()
     register_convertors()
 
     @contextlib.asynccontextmanager
@@ -57,12 +60,27 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     install_routes(app)
+    _declare_security(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
     api_errors.install(app)
     app.add_middleware(RawPathMiddleware)
     app.add_middleware(AccessMiddleware, rate_limit_headers=rate_limit_headers)
     return app
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Name the bearer scheme in the OpenAPI document (the guard enforces it, not FastAPI)."""
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build_schema()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def healthz() -> Response:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.security import HTTPBearer
 
 from flarelite.api.auth import Need, On, authorise
 from flarelite.api.handlers import accounts, memberships, tokens, user
@@ -104,11 +103,18 @@ ROUTES: tuple[Route, ...] = (
           "Roll account token", "account tokens"),
 )  # fmt: skip
 
-_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
+SECURITY_SCHEMES = {
+    "api_token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token: `Authorization: Bearer <token>`",
+    }
+}
 
 
 def _guard(need: Need) -> Callable[..., Any]:
-    async def guard(request: Request, _credentials: Any = Depends(_bearer)) -> None:  # noqa: B008
+    # A plain dependency (not fastapi.security.HTTPBearer): no credentials model per request.
+    async def guard(request: Request) -> None:
         await authorise(request, need)
 
     return guard
@@ -125,6 +131,7 @@ def install_routes(app: FastAPI) -> None:
             summary=route.summary,
             tags=[route.tag],
             operation_id=_operation_id(route),
+            openapi_extra={"security": [{"api_token": []}]},
         )
 
 

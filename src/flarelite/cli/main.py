@@ -56,6 +56,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        proxy_headers=False,  # api/clientip.py applies FLARELITE_TRUSTED_PROXIES instead
         log_level="warning",
         env_file=None,
     )

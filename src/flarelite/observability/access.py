@@ -5,6 +5,8 @@ Also copies the rate-limit verdict the guard left in the request state onto the 
 
 from __future__ import annotations
 
+import itertools
+import os
 import secrets
 import time
 from typing import Any
@@ -19,12 +21,15 @@ class AccessMiddleware:
     def __init__(self, app: ASGIApp, *, rate_limit_headers: Any) -> None:
         self.app = app
         self._rate_limit_headers = rate_limit_headers
+        # A random per-process prefix plus a counter: unique without a syscall per request.
+        self._id_prefix = f"{secrets.token_hex(4)}{os.getpid() & 0xFFFF:04x}"
+        self._counter = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = secrets.token_hex(8)
+        request_id = f"{self._id_prefix}{next(self._counter):08x}"
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500

@@ -11,11 +11,13 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import msgspec
 import structlog
 
 _SECRET_KEYS = {"authorization", "token", "value", "secret", "password", "cookie", "set-cookie"}
 _TOKEN_PATTERN = re.compile(r"cf[ua]t_[A-Za-z0-9]{40}[0-9a-f]{8}")
 REDACTED = "[redacted]"
+_json = msgspec.json.Encoder()
 
 
 def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -28,19 +30,30 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+def _encode_line(event: MutableMapping[str, Any], **_: Any) -> bytes:
+    # msgspec is several times faster than json.dumps on the per-request access line.
+    return _json.encode(event)
+
+
 def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
+    """JSON lines on stderr (console rendering when stderr is a terminal)."""
     json = not sys.stderr.isatty() if json is None else json
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+    if json:
+        processors.append(structlog.processors.JSONRenderer(serializer=_encode_line))
+        factory: Any = structlog.BytesLoggerFactory(file=sys.stderr.buffer)
+    else:
+        processors.append(structlog.dev.ConsoleRenderer())
+        factory = structlog.PrintLoggerFactory(file=sys.stderr)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            redact,
-            renderer,
-        ],
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=factory,
         cache_logger_on_first_use=True,
     )
