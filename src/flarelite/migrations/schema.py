@@ -5,7 +5,8 @@ Migrations and ``alembic check`` read ``metadata`` from here; nothing else shoul
 
 from __future__ import annotations
 
-from flarelite.identity import models as _identity  # noqa: F401  (registers tables)
+from flarelite.dns import models as _dns  # noqa: F401  (registers tables)
+from flarelite.identity import models as _identity  # noqa: F401
 from flarelite.storage.db import Base
 from flarelite.tokens import models as _tokens  # noqa: F401
 
