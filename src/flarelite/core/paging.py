@@ -48,7 +48,8 @@ class PageInfo:
 
     @property
     def total_pages(self) -> int:
-        return -(-self.total_count // self.per_page) if self.per_page else 0
+        """At least 1: Cloudflare answers an empty list with total_pages 1 (zones-dns.md §6.1)."""
+        return max(1, -(-self.total_count // self.per_page)) if self.per_page else 1
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -30,13 +30,11 @@ from dns.rdtypes.IN.AAAA import AAAA
 from dns.rdtypes.IN.SRV import SRV
 
 from flarelite.dns.errors import ZoneFileInvalid
-from flarelite.dns.rdata import TXT_CHUNK, is_proxiable
+from flarelite.dns.rdata import TXT_CHUNK, chunk_txt, is_proxiable, quote_txt, quoted_txt_strings
 from flarelite.dns.records import RecordView
 
 DEFAULT_MAX_RECORDS = 10_000  # guards $GENERATE; the 256 KiB file limit is the caller's (§7.2)
 _DIRECTIVES = frozenset({"$ORIGIN", "$TTL", "$GENERATE"})  # $INCLUDE is refused (§7.2)
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_QUOTED_ALL = re.compile(r'\s*"(?:[^"\\]|\\.)*"(?:\s+"(?:[^"\\]|\\.)*")*\s*', re.DOTALL)
 _DISCLAIMER = """\
 ;;
 ;; Domain:     {zone}.
@@ -69,35 +67,14 @@ class SoaInfo:
     ttl: int = 3600
 
 
-def _quote(text: str) -> str:
-    """One RFC 1035 character-string: quotes and backslashes escaped, controls as \\DDD."""
-    body = "".join(
-        f"\\{c}" if c in '"\\' else (f"\\{ord(c):03d}" if ord(c) < 32 or ord(c) == 127 else c)
-        for c in text
-    )
-    return f'"{body}"'
-
-
-def _chunks(text: str) -> list[str]:
-    """Split at character boundaries into pieces of at most 255 UTF-8 bytes (§5.6)."""
-    pieces, current, size = [], "", 0
-    for char in text:
-        width = len(char.encode("utf-8"))
-        if size + width > TXT_CHUNK:
-            pieces.append(current)
-            current, size = "", 0
-        current, size = current + char, size + width
-    return [*pieces, current]
-
-
 def _txt_rdata(content: str) -> str:
     """Quoted content is kept when each string fits; anything else is quoted and chunked."""
-    if _QUOTED_ALL.fullmatch(content):
-        strings = [re.sub(r"\\(.)", r"\1", s) for s in _QUOTED.findall(content)]
+    strings = quoted_txt_strings(content)
+    if strings is not None:
         if all(len(s.encode("utf-8")) <= TXT_CHUNK for s in strings):
             return content.strip()
         content = "".join(strings)
-    return " ".join(_quote(piece) for piece in _chunks(content))
+    return " ".join(quote_txt(piece) for piece in chunk_txt(content))
 
 
 def _rdata(rec: ExportRecord) -> str:
@@ -237,7 +214,7 @@ def _txt_content(strings: Sequence[bytes]) -> str:
     """
     texts = [s.decode("utf-8", errors="backslashreplace") for s in strings]
     bare = len(texts) == 1 and texts[0].isprintable() and not re.search(r'[\s"\\]', texts[0])
-    return texts[0] if bare and texts[0] else " ".join(_quote(t) for t in texts)
+    return texts[0] if bare and texts[0] else " ".join(quote_txt(t) for t in texts)
 
 
 def _target(name: dns.name.Name) -> str:

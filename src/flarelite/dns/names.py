@@ -63,6 +63,17 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def to_ascii(text: str) -> str:
+    """A name (or part of one) with each non-ASCII label in Punycode; unchanged if it fails.
+
+    For filters, where ``bücher.example`` must find the stored ``xn--bcher-kva.example``.
+    """
+    try:
+        return ".".join(_to_ascii(label) for label in text.translate(_DOTS).split("."))
+    except ValueError:
+        return text
+
+
 def normalise_zone_name(raw: str) -> str:
     """A zone name as stored and returned: ``Example.COM.`` -> ``example.com``.
 

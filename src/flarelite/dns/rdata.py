@@ -34,6 +34,8 @@ _PRIVATE_NETS = tuple(
     for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
 _CAA_CONTENT = re.compile(r"(\d+)\s+([A-Za-z0-9]+)\s+(.*)", re.DOTALL)
+TXT_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+TXT_QUOTED_ALL = re.compile(r'\s*"(?:[^"\\]|\\.)*"(?:\s+"(?:[^"\\]|\\.)*")*\s*', re.DOTALL)
 
 
 def coerce_int(value: object, field: str, low: int, high: int) -> int:
@@ -97,13 +99,48 @@ def txt_wire_length(content: str) -> int:
     return size + max(1, math.ceil(size / TXT_CHUNK))
 
 
+def quote_txt(text: str) -> str:
+    """One RFC 1035 character-string: quotes and backslashes escaped, controls as \\DDD."""
+    body = "".join(
+        f"\\{c}" if c in '"\\' else (f"\\{ord(c):03d}" if ord(c) < 32 or ord(c) == 127 else c)
+        for c in text
+    )
+    return f'"{body}"'
+
+
+def chunk_txt(text: str) -> list[str]:
+    """Split at character boundaries into pieces of at most 255 UTF-8 bytes (§5.6)."""
+    pieces, current, size = [], "", 0
+    for char in text:
+        width = len(char.encode("utf-8"))
+        if size + width > TXT_CHUNK:
+            pieces.append(current)
+            current, size = "", 0
+        current, size = current + char, size + width
+    return [*pieces, current]
+
+
+def quoted_txt_strings(content: str) -> list[str] | None:
+    """The unescaped strings of a content written as quoted strings only, else None."""
+    if not TXT_QUOTED_ALL.fullmatch(content):
+        return None
+    return [re.sub(r"\\(.)", r"\1", s) for s in TXT_QUOTED.findall(content)]
+
+
 def check_txt(content: object) -> str:
-    """TXT content is stored verbatim: no quoting or unquoting (§5.6, compatibility trap 5)."""
+    """TXT content is stored verbatim: no quoting or unquoting (§5.6, compatibility trap 5).
+
+    The one rewrite is Cloudflare's: quoted content with a string over 255 bytes comes back
+    chunked as ``"<255 bytes>" "<rest>"``, so list, get and export agree (§5.6, trap 5).
+    """
     text = _text(content, "content", "TXT")
     if txt_wire_length(text) > TXT_MAX_WIRE_BYTES:
         raise RecordContentInvalid.for_type(
             "TXT", f"longer than {TXT_MAX_WIRE_BYTES} bytes in wire format"
         )
+    strings = quoted_txt_strings(text)
+    if strings is not None and any(len(s.encode("utf-8")) > TXT_CHUNK for s in strings):
+        return " ".join(quote_txt(piece) for piece in chunk_txt("".join(strings)))
     return text
 
 
