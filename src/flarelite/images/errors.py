@@ -17,11 +17,14 @@ Tree::
     │   └── ImageDecodeFailed          400  9422  truncated or corrupt image data
     ├── NotFound
     │   ├── VariantNotFound            404  5401
-    │   └── ImageNotFound              404  5404  "Image not found"
+    │   ├── ImageNotFound              404  5404  "Image not found"
+    │   ├── UploadUrlNotFound          404  5404  direct upload URL unknown, used or expired
+    │   └── SigningKeyNotFound         404  5404  no signing key of that name
     ├── Forbidden
     │   └── ImagesServiceLimit         403  5453  account reached a service limit (quota)
     ├── Conflict
-    │   └── DuplicateImageId           409  5409  "Resource already exists", x-should-retry: false
+    │   ├── DuplicateImageId           409  5409  "Resource already exists", x-should-retry: false
+    │   └── DuplicateVariant           409  5409  same, for a variant name
     ├── PayloadTooLarge
     │   └── ImageFileTooLarge          413  5413  file over 10 MB
     ├── UnsupportedMediaType
@@ -131,6 +134,16 @@ class ImageNotFound(NotFound):
     public_message = "Image not found"
 
 
+class UploadUrlNotFound(ImageNotFound):
+    # Single use (§2.8): a second POST to the same upload URL finds nothing.
+    public_message = "Upload URL not found: it is unknown, expired or already used"
+
+
+class SigningKeyNotFound(NotFound):
+    code = 5404
+    public_message = "Signing key not found"
+
+
 class ImagesServiceLimit(Forbidden):
     # 5453 "account has reached a service limit" (§3.4); status not documented.
     code = 5453
@@ -142,6 +155,10 @@ class DuplicateImageId(Conflict):
     public_message = "Resource already exists"
     # The Python SDK re-POSTs a 409 twice unless told not to (§1).
     should_retry = False
+
+
+class DuplicateVariant(DuplicateImageId):
+    """A variant name that exists already (same code and text as a duplicate image id)."""
 
 
 class ImageFileTooLarge(PayloadTooLarge):

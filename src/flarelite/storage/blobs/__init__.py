@@ -1,0 +1,8 @@
+"""Blob storage for originals and variants: one small protocol, obstore-backed local and S3 stores.
+
+Knows no domain: keys are opaque slash-separated paths chosen by the caller.
+"""
+
+from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStore, BlobStoreFailed
+
+__all__ = ["BlobMeta", "BlobNotFound", "BlobStore", "BlobStoreFailed"]

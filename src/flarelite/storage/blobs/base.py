@@ -1,0 +1,49 @@
+"""The BlobStore protocol every backend meets, and the two errors a caller may see from it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flarelite.core.errors import NotFound, Unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class BlobMeta:
+    key: str
+    size: int
+    last_modified: datetime  # timezone-aware UTC
+
+
+class BlobNotFound(NotFound):
+    """No blob under that key (callers usually translate it into their own not-found)."""
+
+
+class BlobStoreFailed(Unavailable):
+    """The backend failed (I/O, network, credentials): a 503 the client may retry."""
+
+    should_retry = True
+
+
+class BlobStore(Protocol):
+    async def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` atomically: readers see all of it or nothing."""
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """The bytes under ``key``; raises BlobNotFound."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; removing a missing key is not an error."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Remove every blob whose key starts with the path ``prefix``; returns how many."""
+        ...
+
+    def list(self, prefix: str = "") -> AsyncIterator[BlobMeta]:
+        """Every blob under the path ``prefix`` (recursive), in no particular order."""
+        ...
