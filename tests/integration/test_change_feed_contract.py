@@ -1,0 +1,82 @@
+"""Change feeds: a bump in one process (or node) is seen by the others."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.backends import redis_client
+
+from flarelite.storage.changes import FileChangeFeed, RedisChangeFeed
+from flarelite.storage.redis import make_redis
+
+
+def test_file_feed_sees_its_own_bump_at_once(tmp_path: Path) -> None:
+    feed = FileChangeFeed(tmp_path / "changes")
+    before = feed.version()
+    feed.bump()
+    assert feed.version() != before
+
+
+def test_file_feed_sees_another_processes_bump_after_the_recheck_interval(tmp_path: Path) -> None:
+    mine = FileChangeFeed(tmp_path / "changes", recheck_seconds=0.0)
+    theirs = FileChangeFeed(tmp_path / "changes", recheck_seconds=0.0)
+    before = mine.version()
+    theirs.bump()
+    assert mine.version() != before
+
+
+async def _until(condition, within: float = 1.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+    return bool(condition())
+
+
+async def test_redis_feed_carries_a_bump_to_another_node_within_a_second() -> None:
+    client_a, client_b = redis_client(), redis_client()
+    node_a, node_b = RedisChangeFeed(client_a, "tokens"), RedisChangeFeed(client_b, "tokens")
+    tasks = [asyncio.create_task(node_a.run()), asyncio.create_task(node_b.run())]
+    try:
+        assert await _until(lambda: node_a._connected and node_b._connected)
+        before = node_b.version()
+        node_a.bump()
+        assert await _until(lambda: node_b.version() != before)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client_a.aclose()
+        await client_b.aclose()
+
+
+async def test_redis_feed_without_redis_expires_caches_every_fallback_interval() -> None:
+    unreachable = make_redis("redis://127.0.0.1:1/0", timeout_seconds=0.2)
+    feed = RedisChangeFeed(unreachable, "tokens", fallback_seconds=0.05)
+    task = asyncio.create_task(feed.run())
+    try:
+        first = feed.version()
+        assert await _until(lambda: feed.version() != first, within=0.5)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await unreachable.aclose()
+
+
+async def test_redis_feeds_of_different_topics_do_not_disturb_each_other() -> None:
+    client = redis_client()
+    tokens, images = RedisChangeFeed(client, "tokens"), RedisChangeFeed(client, "images")
+    tasks = [asyncio.create_task(tokens.run()), asyncio.create_task(images.run())]
+    try:
+        assert await _until(lambda: tokens._connected and images._connected)
+        before = tokens.version()
+        images.bump()
+        await asyncio.sleep(0.1)  # long enough for a stray message to arrive
+        assert tokens.version() == before
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client.aclose()
