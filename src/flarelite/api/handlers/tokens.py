@@ -48,7 +48,12 @@ async def list_tokens(
 async def create_token(request: Request, body: Annotated[TokenCreateBody, Body()]) -> Response:
     services = services_of(request)
     payload = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    token, secret = await services.tokens.create(_owner(request), payload)
+    owner, caller = _owner(request), principal_of(request)
+    # Account tokens remember who made them (creator_email_at_creation, tokens.md §3).
+    creator = None
+    if owner.kind is TokenKind.ACCOUNT and caller.user_id is not None:
+        creator = (await services.identity.get_user(caller.user_id)).email
+    token, secret = await services.tokens.create(owner, payload, creator_email=creator)
     result = token_as_api(token, services.clock.now())
     result["value"] = secret
     return ok(result, headers={"cache-control": "no-store"})
