@@ -83,8 +83,10 @@ def _wait_ready(base: str) -> None:
 
 
 def wrk(url: str, *, connections: int, duration: int, headers: dict[str, str] | None = None,
-        threads: int = 2) -> WrkResult:  # fmt: skip
+        threads: int = 2, script: Path | None = None) -> WrkResult:  # fmt: skip
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(

@@ -31,7 +31,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Migrate the database, then serve the API, delivery and dashboard."""
-    import uvicorn
+    from flarelite.cli.serve import serve as run_server
 
     settings = load_settings()
     run_migrations(settings.database_url)
@@ -46,20 +46,7 @@ def serve(
         typer.echo(f"  password: {first_run[1]}")
         typer.echo(f"  token:    {first_run[2]}")
         typer.echo("  (shown once; this is the only place they are printed)")
-    uvicorn.run(
-        "flarelite.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # uvloop sets TCP_NODELAY; the plain asyncio loop leaves Nagle on (performance.md traps).
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=False,  # api/clientip.py applies FLARELITE_TRUSTED_PROXIES instead
-        log_level="warning",
-        env_file=None,
-    )
+    run_server(host, port, workers)
 
 
 async def _first_run(settings: Settings) -> tuple[str, str, str] | None:
