@@ -60,9 +60,12 @@ class Server:
 def run_cli(
     env: Mapping[str, str], *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*FLARELITE, *args], env=dict(env), capture_output=True, text=True, check=check, timeout=120
+    done = subprocess.run(
+        [*FLARELITE, *args], env=dict(env), capture_output=True, text=True, timeout=120
     )
+    if check and done.returncode != 0:
+        raise AssertionError(f"flarelite {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+    return done
 
 
 def base_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -161,3 +164,110 @@ def sdk(server: Server, token: str | None = None, **options: object) -> cloudfla
         max_retries=0,
         **options,  # type: ignore[arg-type]
     )
+
+
+# --- images: an HTTP origin for upload-by-URL, and S3 on a moto server ------------------------
+
+
+@dataclass
+class OriginServer:
+    """A loopback HTTP origin, the allowed fake for upload-by-URL: path → status, headers, body."""
+
+    base_url: str
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+
+    def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> str:
+        self.routes[path] = (status, headers, body)
+        return self.base_url + path
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        return self.serve(path, b"", status, Location=location)
+
+
+@contextmanager
+def origin_server() -> Iterator[OriginServer]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    origin = OriginServer("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = origin.routes.get(self.path, (404, {}, b"not found"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    origin.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield origin
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str
+    config: dict[str, str]  # obstore S3 config for this server (with allow_http=True)
+
+    def env(self) -> dict[str, str]:
+        """The AWS_* variables a flarelite server reads for an s3:// storage URL."""
+        return {
+            "AWS_ENDPOINT": self.endpoint,
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+        }
+
+
+@contextmanager
+def moto_s3_server() -> Iterator[S3Server]:
+    """A moto S3 server on a free loopback port, stopped by its process group id."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(endpoint, timeout=1.0)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.1)
+        server = S3Server(endpoint, {})
+        config = {k.lower(): v for k, v in server.env().items() if k != "AWS_ALLOW_HTTP"}
+        yield S3Server(endpoint, config)
+    finally:
+        stop_group(process)
+
+
+def create_bucket(server: S3Server, bucket: str) -> None:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)

@@ -20,10 +20,16 @@ from starlette.responses import JSONResponse, Response
 from flarelite import __version__
 from flarelite.api import errors as api_errors
 from flarelite.api.auth import rate_limit_headers
+from flarelite.api.cors import UploadCorsMiddleware
+from flarelite.api.handlers.direct_uploads import upload_to_url
 from flarelite.api.paths import RawPathMiddleware, register_convertors
 from flarelite.api.routes import SECURITY_SCHEMES, install_routes
+from flarelite.cdn.app import DeliveryApp, DeliveryMount
+from flarelite.cdn.invalidation import ImagesWriteSignal
 from flarelite.config import Settings
 from flarelite.core.clock import Clock
+from flarelite.images.direct_upload import UPLOAD_PATH
+from flarelite.images.pipeline import configure_vips
 from flarelite.observability.access import AccessMiddleware
 from flarelite.observability.logging import configure_logging
 from flarelite.services import Services, build
@@ -41,8 +47,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build(settings, clock=clock)
         app.state.services = services
+        configure_vips(threads=1)  # once per worker process (performance.md: 1 thread/transform)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_flush_last_used, services)
+            for task in services.background_tasks():
+                tasks.start_soon(task)
             try:
                 yield
             finally:
@@ -63,9 +72,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     _declare_security(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+    # The one-time direct creator upload URL: no credentials, the token is the capability.
+    app.add_api_route(
+        UPLOAD_PATH + "/{token}", upload_to_url, methods=["POST"], include_in_schema=False
+    )
     api_errors.install(app)
     app.add_middleware(RawPathMiddleware)
-    app.add_middleware(AccessMiddleware, rate_limit_headers=rate_limit_headers)
+    app.add_middleware(UploadCorsMiddleware, path_prefix=UPLOAD_PATH + "/")
+    app.add_middleware(
+        AccessMiddleware,
+        rate_limit_headers=rate_limit_headers,
+        crash_response=api_errors.crash_response,
+    )
+    app.add_middleware(ImagesWriteSignal, bump=lambda: app.state.services.image_changes.bump)
+    # Outermost: delivery GET/HEAD never enter FastAPI's routing, access log or error map.
+    app.add_middleware(DeliveryMount, delivery=DeliveryApp(lambda: app.state.services.delivery))
     return app
 
 
@@ -95,7 +116,16 @@ async def readyz(request: Request) -> Response:
     except Exception as exc:  # readiness reports any failure instead of raising it
         log.warning("not_ready", error=str(exc))
         return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-    return JSONResponse({"ok": True, "database": "ok"})
+    checks = {"ok": True, "database": "ok"}
+    if services.redis is not None:
+        try:
+            await services.redis.ping()
+        except Exception as exc:
+            log.warning("redis_unreachable", error=str(exc))
+            checks["redis"] = "unreachable (degraded: per-node limits, 1 s revocation TTL)"
+        else:
+            checks["redis"] = "ok"
+    return JSONResponse(checks)
 
 
 async def _flush_last_used(services: Services) -> None:

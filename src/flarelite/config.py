@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flarelite.core.errors import FlareliteError
 
+DEFAULT_NAMESERVERS = "ns1.flarelite.invalid,ns2.flarelite.invalid"
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 
 
@@ -62,6 +63,37 @@ class Settings:
         "Comma-separated CIDRs whose X-Forwarded-For is believed for the client IP.",
         "FLARELITE_TRUSTED_PROXIES",
     )
+    images_quota: int = _doc(
+        "Images an account may store: the `count.allowed` of the Images stats endpoint.",
+        "FLARELITE_IMAGES_QUOTA",
+    )
+    fetch_allow_private: bool = _doc(
+        "1 lets upload-by-URL fetch loopback, private and link-local addresses (tests, labs); "
+        "off by default, which refuses them after DNS resolution and on every redirect.",
+        "FLARELITE_FETCH_ALLOW_PRIVATE",
+    )
+    nameservers: tuple[str, ...] = _doc(
+        "Comma-separated name servers assigned to every new zone.",
+        "FLARELITE_NAMESERVERS",
+    )
+    zone_status: str = _doc(
+        "Status of a new zone: 'active' (default: no registrar to wait for) or 'pending'.",
+        "FLARELITE_ZONE_STATUS",
+    )
+    transform_workers: int = _doc(
+        "Image transforms one worker process runs at once; 0 means one per CPU core.",
+        "FLARELITE_TRANSFORM_WORKERS",
+    )
+    transform_queue: int = _doc(
+        "Transforms that may wait for a slot per worker process; beyond it delivery answers "
+        "503 (9522) with Retry-After.",
+        "FLARELITE_TRANSFORM_QUEUE",
+    )
+    variant_cache_mb: int = _doc(
+        "Megabytes of built variants each worker process keeps in memory (hot variants skip "
+        "the blob store); 0 turns the in-process cache off.",
+        "FLARELITE_VARIANT_CACHE_MB",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,7 +108,7 @@ class Settings:
                 "(use sqlite:/// or postgresql://)"
             )
         storage_url = env.get("FLARELITE_STORAGE_URL") or (data_dir / "objects").as_uri()
-        if urlsplit(storage_url).scheme not in {"file", "s3", "gs", "az", "memory"}:
+        if urlsplit(storage_url).scheme not in {"file", "s3"}:
             problems.append(f"FLARELITE_STORAGE_URL: unsupported scheme in {storage_url!r}")
         redis_url = env.get("FLARELITE_REDIS_URL") or None
         if redis_url and urlsplit(redis_url).scheme not in {"redis", "rediss", "unix"}:
@@ -89,6 +121,21 @@ class Settings:
             )
         rate_limit = _int(env, "FLARELITE_RATE_LIMIT", 1200, problems)
         proxies = _networks(env.get("FLARELITE_TRUSTED_PROXIES", ""), problems)
+        images_quota = _int(env, "FLARELITE_IMAGES_QUOTA", 100_000, problems)
+        fetch_allow_private = _flag(env, "FLARELITE_FETCH_ALLOW_PRIVATE", problems)
+        nameservers = tuple(
+            ns.strip().lower().rstrip(".")
+            for ns in env.get("FLARELITE_NAMESERVERS", DEFAULT_NAMESERVERS).split(",")
+            if ns.strip()
+        )
+        zone_status = env.get("FLARELITE_ZONE_STATUS", "active")
+        if zone_status not in {"active", "pending"}:
+            problems.append(
+                f"FLARELITE_ZONE_STATUS: expected active or pending, got {zone_status!r}"
+            )
+        transform_workers = _int(env, "FLARELITE_TRANSFORM_WORKERS", 0, problems)
+        transform_queue = _int(env, "FLARELITE_TRANSFORM_QUEUE", 64, problems)
+        variant_cache_mb = _int(env, "FLARELITE_VARIANT_CACHE_MB", 64, problems)
         raw_key = env.get("FLARELITE_SECRET_KEY")
         if raw_key is not None and len(raw_key) < 32:
             problems.append("FLARELITE_SECRET_KEY: must be at least 32 characters")
@@ -103,6 +150,13 @@ class Settings:
             rate_limit=rate_limit,
             secret_key=raw_key.encode() if raw_key else b"",
             trusted_proxies=proxies,
+            images_quota=images_quota,
+            fetch_allow_private=fetch_allow_private,
+            nameservers=nameservers,
+            zone_status=zone_status,
+            transform_workers=transform_workers,
+            transform_queue=transform_queue,
+            variant_cache_mb=variant_cache_mb,
         )
 
     def with_secret_key(self) -> Settings:
@@ -130,6 +184,40 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def images(self) -> ImagesSettings:
+        return ImagesSettings(
+            public_url=self.public_url,
+            quota=self.images_quota,
+            fetch_allow_private=self.fetch_allow_private,
+        )
+
+    @property
+    def delivery(self) -> DeliverySettings:
+        return DeliverySettings(
+            transform_workers=self.transform_workers or os.cpu_count() or 1,
+            transform_queue=self.transform_queue,
+            variant_cache_bytes=self.variant_cache_mb * 1024 * 1024,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ImagesSettings:
+    """The images domain's section: what it needs from the settings, nothing more."""
+
+    public_url: str = "http://127.0.0.1:8787"
+    quota: int = 100_000
+    fetch_allow_private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """Image delivery's section: the transform pool and the in-process variant cache."""
+
+    transform_workers: int = 1
+    transform_queue: int = 64
+    variant_cache_bytes: int = 64 * 1024 * 1024
+
 
 def _replace(settings: Settings, **changes: Any) -> Settings:
     values = {f.name: getattr(settings, f.name) for f in fields(settings)}
@@ -149,6 +237,16 @@ def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -
     if value < 0:
         problems.append(f"{name}: must be 0 or more, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    problems.append(f"{name}: expected 1 or 0, got {raw!r}")
+    return False
 
 
 def _networks(

@@ -6,17 +6,43 @@ The only place (with the CLI) that picks concrete backends, by URL scheme, from 
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import anyio
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flarelite.config import Settings
 from flarelite.core.clock import Clock, SystemClock
+from flarelite.dns.service import RecordService
+from flarelite.dns.zones import ZoneService
 from flarelite.identity.service import IdentityService
-from flarelite.storage.changes import ChangeFeed, FileChangeFeed
+from flarelite.images.account_config import AccountConfigService
+from flarelite.images.delivery import DeliveryService
+from flarelite.images.delivery_lookup import DeliveryCatalogue
+from flarelite.images.direct_upload import DirectUploadService
+from flarelite.images.service import ImagesService
+from flarelite.images.signing import SigningKeyService
+from flarelite.images.transform_pool import TransformPool
+from flarelite.images.variant_cache import VariantCache
+from flarelite.images.variants import VariantService
+from flarelite.storage.blobs import BlobStore
+from flarelite.storage.blobs.local import local_blobs
+from flarelite.storage.blobs.s3 import s3_blobs
+from flarelite.storage.changes import (
+    IMAGES_TOPIC,
+    TOKENS_TOPIC,
+    ChangeFeed,
+    FileChangeFeed,
+    RedisChangeFeed,
+)
 from flarelite.storage.db import make_async_engine, make_session_factory
-from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter
+from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter, RedisRateLimiter
+from flarelite.storage.locks import BuildLocks, LocalLocks, RedisLocks
+from flarelite.storage.redis import make_redis
 from flarelite.tokens.authn import Authenticator
 from flarelite.tokens.service import TokenService
 
@@ -28,14 +54,32 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     cpu: anyio.CapacityLimiter
-    changes: ChangeFeed
+    changes: ChangeFeed  # tokens and memberships
+    image_changes: ChangeFeed  # images, variants, keys, config
     limiter: RateLimiter
     identity: IdentityService
     tokens: TokenService
     authn: Authenticator
+    blobs: BlobStore
+    images: ImagesService
+    image_variants: VariantService
+    image_keys: SigningKeyService
+    image_config: AccountConfigService
+    direct_uploads: DirectUploadService
+    zones: ZoneService
+    records: RecordService
+    delivery: DeliveryService
+    redis: Redis | None = None
+
+    def background_tasks(self) -> list[Callable[[], Awaitable[None]]]:
+        """Long-running loops the server's lifespan must run (the Redis change subscriber)."""
+        feeds = (self.changes, self.image_changes)
+        return [feed.run for feed in feeds if isinstance(feed, RedisChangeFeed)]
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -46,13 +90,31 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     sessions = make_session_factory(engine)
     # CPU work (argon2, image transforms) never runs on anyio's shared default pool.
     cpu = anyio.CapacityLimiter(os.cpu_count() or 1)
-    changes = FileChangeFeed(settings.data_dir / "run" / "token-changes")
-    limiter: RateLimiter = (
-        MemoryRateLimiter(settings.rate_limit) if settings.rate_limit else NoLimit()
-    )
+    # With Redis, changes and limits are shared by every node; without it, by this node's workers.
+    redis = make_redis(settings.redis_url) if settings.redis_url else None
+    changes = change_feed(settings, redis, TOKENS_TOPIC)
+    image_changes = change_feed(settings, redis, IMAGES_TOPIC)
+    limiter: RateLimiter = NoLimit()
+    if settings.rate_limit:
+        limiter = (
+            RedisRateLimiter(redis, settings.rate_limit)
+            if redis
+            else MemoryRateLimiter(settings.rate_limit)
+        )
     identity = IdentityService(sessions, clock, cpu, on_change=changes.bump)
-    tokens = TokenService(sessions, clock, settings.secret_key, identity, changes)
+    zones = ZoneService(
+        sessions, clock, name_servers=settings.nameservers, initial_status=settings.zone_status
+    )
+    records = RecordService(sessions, clock)
+    tokens = TokenService(
+        sessions, clock, settings.secret_key, identity, changes, zone_accounts=zones.zone_accounts
+    )
     authn = Authenticator(sessions, settings.secret_key, identity, changes)
+    blobs = open_blob_store(settings.storage_url)
+    images = ImagesService(sessions, clock, cpu, blobs, identity, settings.images)
+    variants = VariantService(sessions, clock)
+    keys = SigningKeyService(sessions, clock)
+    config = AccountConfigService(sessions, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -60,8 +122,50 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         sessions=sessions,
         cpu=cpu,
         changes=changes,
+        image_changes=image_changes,
         limiter=limiter,
         identity=identity,
         tokens=tokens,
         authn=authn,
+        blobs=blobs,
+        images=images,
+        image_variants=variants,
+        image_keys=keys,
+        image_config=config,
+        direct_uploads=DirectUploadService(
+            sessions, clock, images, settings.secret_key, settings.public_url
+        ),
+        zones=zones,
+        records=records,
+        delivery=DeliveryService(
+            DeliveryCatalogue(sessions, clock, identity, variants, keys, config, image_changes),
+            blobs,
+            # Transforms get their own bounded pool, separate from argon2 and ingest (design §3).
+            TransformPool(settings.delivery.transform_workers, settings.delivery.transform_queue),
+            build_locks(redis),
+            VariantCache(settings.delivery.variant_cache_bytes),
+        ),
+        redis=redis,
     )
+
+
+def change_feed(settings: Settings, redis: Redis | None, topic: str) -> ChangeFeed:
+    """One feed per topic, so an image upload never empties the token caches."""
+    if redis is not None:
+        return RedisChangeFeed(redis, topic)
+    return FileChangeFeed(settings.data_dir / "run" / f"{topic}-changes")
+
+
+def build_locks(redis: Redis | None) -> BuildLocks:
+    """Single-flight across every node with Redis; within this process without it."""
+    return RedisLocks(redis) if redis is not None else LocalLocks()
+
+
+def open_blob_store(url: str) -> BlobStore:
+    """The blob store named by FLARELITE_STORAGE_URL: ``file://`` folder or ``s3://`` bucket."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return local_blobs(Path(unquote(parts.path)))
+    if parts.scheme == "s3":
+        return s3_blobs(url)
+    raise ValueError(f"unsupported storage URL scheme {parts.scheme!r} (use file:// or s3://)")

@@ -28,8 +28,8 @@ def test_every_route_declares_a_need_with_a_resource_when_it_names_an_area() -> 
         if route.need.area is not None:
             assert route.need.on is not On.NOTHING, f"{route.method} {route.path} has no resource"
         else:
-            # Only verify and the account list (which filters by itself) take any valid token.
-            assert route.need.verify is not None or route.path == "/accounts", route
+            # Only verify and the account and zone lists (which filter) take any valid token.
+            assert route.need.verify is not None or route.path in {"/accounts", "/zones"}, route
 
 
 def test_routes_are_unique() -> None:

@@ -14,11 +14,14 @@ import structlog
 from starlette.requests import Request
 
 from flarelite.api.clientip import client_ip
-from flarelite.core.errors import RateLimited
+from flarelite.core.errors import Invalid, RateLimited
+from flarelite.dns.errors import ZoneNotFound
+from flarelite.images.batch import is_batch_token, verify_batch_token
 from flarelite.services import Services
 from flarelite.storage.limits import Verdict
 from flarelite.tokens.authn import Principal
 from flarelite.tokens.catalog import Access, Area, Scope
+from flarelite.tokens.conditions import Condition
 from flarelite.tokens.errors import (
     AccountTokenNotSupported,
     InvalidAccessToken,
@@ -44,6 +47,7 @@ class On(StrEnum):
     USER = "user"  # the token's own user
     ACCOUNT = "account"  # the {account_id} path parameter
     ZONE = "zone"  # the {zone_id} path parameter
+    NEW_ZONE = "new_zone"  # a zone about to be made in the body's account.id: needs all its zones
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,8 @@ async def authorise(request: Request, need: Need) -> Principal:
     header = request.headers.get("authorization")
     if header is None:
         raise _missing_credentials(request, need)
+    if need.area is Area.IMAGES and is_batch_token(header.partition(" ")[2].strip()):
+        return _authorise_batch(request, header.partition(" ")[2].strip())
     try:
         principal = await services.authn.authenticate(header)
         ip = request_ip(request)
@@ -90,7 +96,7 @@ async def authorise(request: Request, need: Need) -> Principal:
         raise AccountTokenNotSupported(detail=need.user_tokens_only)
     request.state.rate_limit = await _count_request(services, principal)
     if need.area is not None:
-        resource = _resource(request, need, principal)
+        resource = await _resource(request, need, principal)
         decision = decide(
             principal.policies,
             need.area,
@@ -103,6 +109,29 @@ async def authorise(request: Request, need: Need) -> Principal:
             log.info("access_denied", token_id=principal.token_id, reasons=list(decision.reasons))
             raise PermissionDenied("; ".join(decision.reasons))
     services.authn.note_used(principal.token_id, services.clock.now())
+    request.state.principal = principal
+    return principal
+
+
+def _authorise_batch(request: Request, value: str) -> Principal:
+    """An Images batch token (§2.9): good on Images routes of its one account, until it
+    expires; not rate limited (Cloudflare exempts batch traffic from the global limit)."""
+    services = services_of(request)
+    account_id = verify_batch_token(services.settings.secret_key, value, services.clock.now())
+    if account_id is None or account_id != request.path_params.get("account_id"):
+        raise InvalidAccessToken("batch token forged, expired or for another account")
+    principal = Principal(
+        token_id="images-batch",  # noqa: S106 (a label, not a secret)
+        kind=TokenKind.ACCOUNT,
+        user_id=None,
+        account_id=account_id,
+        status="active",
+        policies=(),
+        condition=Condition(),
+        not_before=None,
+        expires_on=None,
+        reachable=None,
+    )
     request.state.principal = principal
     return principal
 
@@ -141,13 +170,61 @@ async def _count_request(services: Services, principal: Principal) -> Verdict:
     return verdict
 
 
-def _resource(request: Request, need: Need, principal: Principal) -> Resource:
+async def _resource(request: Request, need: Need, principal: Principal) -> Resource:
     if need.on is On.USER:
         return Resource(scope=Scope.USER, id=principal.user_id or "")
     if need.on is On.ACCOUNT:
         account_id = str(request.path_params["account_id"])
         return Resource(scope=Scope.ACCOUNT, id=account_id, account_id=account_id)
-    raise NotImplementedError(f"no resource resolver for {need.on}")
+    if need.on is On.NEW_ZONE:
+        account_id = await _body_account_id(request, principal)
+        return Resource(scope=Scope.ZONE, id=ANY_ZONE_PROBE, account_id=account_id)
+    if need.on is On.ZONE:
+        zone_id = str(request.path_params["zone_id"])
+        zone = await services_of(request).zones.find(zone_id)
+        if zone is None:
+            raise _missing_zone(principal, need, zone_id)
+        request.state.zone = zone  # the handler reuses it instead of a second query
+        return Resource(scope=Scope.ZONE, id=zone.id, account_id=zone.account_id)
+    raise AssertionError(f"no resource resolver for {need.on}")
+
+
+# A zone id no policy can name: a token allowed on it is allowed on *every* zone of the account.
+ANY_ZONE_PROBE = "0" * 32
+
+
+def reaches_all_zones(principal: Principal, area: Area, access: Access, account_id: str) -> bool:
+    """Whether the token may act on every zone of an account, including zones made later."""
+    probe = Resource(scope=Scope.ZONE, id=ANY_ZONE_PROBE, account_id=account_id)
+    decision = decide(principal.policies, area, access, probe, principal.owner, principal.reachable)
+    return decision.allowed
+
+
+def _missing_zone(principal: Principal, need: Need, zone_id: str) -> Exception:
+    # A token that covers all zones of an account learns the zone is gone (404, which
+    # Terraform needs to drop it from state); one that named the zone gets 403 (issue 5).
+    accounts = [principal.account_id] if principal.account_id else list(principal.reachable or {})
+    assert need.area is not None
+    if any(reaches_all_zones(principal, need.area, need.access, a) for a in accounts):
+        return ZoneNotFound(zone_id)
+    return PermissionDenied(f"zone {zone_id} does not exist and the token does not cover it")
+
+
+async def _body_account_id(request: Request, principal: Principal) -> str:
+    """``account.id`` of a create-zone body, or the caller's only account when omitted."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Invalid(detail="request body must be JSON") from None
+    account = body.get("account") if isinstance(body, dict) else None
+    if isinstance(account, dict) and isinstance(account.get("id"), str):
+        return str(account["id"])
+    if principal.account_id:
+        return principal.account_id
+    accounts = list(principal.reachable or {})
+    if len(accounts) == 1:  # octodns omits account when none is configured (§2.3)
+        return accounts[0]
+    raise Invalid(detail="account.id: required", pointer="account.id")
 
 
 def _verifies_here(principal: Principal, need: Need, request: Request) -> bool:

@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from flarelite.api.envelope import failure
 from flarelite.core.errors import ErrorDetail, FlareliteError, Internal
@@ -53,10 +53,11 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return failure([detail], status=exc.status_code, headers=exc.headers)
 
 
-async def on_unexpected_error(request: Request, exc: Exception) -> Response:
-    # A bug: log it with the request id (bound by the access-log middleware), answer generically.
-    log.exception("unhandled_error", error_type=type(exc).__name__)
-    return error_response(Internal())
+def crash_response(path: str) -> Response:
+    """The answer to a bug (logged by the access middleware): an envelope under the API."""
+    if path.startswith("/client/v4"):
+        return error_response(Internal())
+    return PlainTextResponse("Internal server error", status_code=500)
 
 
 def _validation_detail(error: dict[str, object]) -> ErrorDetail:
@@ -69,4 +70,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FlareliteError, on_flarelite_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected_error)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class PermissionGroupRef(BaseModel):
@@ -58,3 +58,27 @@ class TokenUpdateBody(TokenCreateBody):
     """PUT replaces the token; read-only fields sent back (id, issued_on, …) are ignored."""
 
     status: Literal["active", "disabled", "expired"] | None = None
+
+
+class AccountRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(max_length=64)
+
+
+class ZoneCreateBody(BaseModel):
+    """octodns sends ``jump_start`` and may omit ``account`` (reference zones-dns.md §2.3)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(max_length=300)
+    account: AccountRef | None = None
+    type: Literal["full", "partial", "secondary", "internal"] | None = None
+
+
+class ZoneEditBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    paused: StrictBool | None = None  # a JSON boolean, not "yes" or 1
+    type: Literal["full", "partial", "secondary", "internal"] | None = None
+    plan: dict[str, Any] | None = None  # octodns still sends it; the only plan here is Free

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flarelite.dns import models as _dns  # noqa: F401  (registers tables)
 from flarelite.identity import models as _identity  # noqa: F401
+from flarelite.images import models as _images  # noqa: F401
 from flarelite.storage.db import Base
 from flarelite.tokens import models as _tokens  # noqa: F401
 
