@@ -9,10 +9,10 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import anyio
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flarelite.config import Settings
@@ -32,19 +32,15 @@ from flarelite.images.variants import VariantService
 from flarelite.storage.blobs import BlobStore
 from flarelite.storage.blobs.local import local_blobs
 from flarelite.storage.blobs.s3 import s3_blobs
-from flarelite.storage.changes import (
-    IMAGES_TOPIC,
-    TOKENS_TOPIC,
-    ChangeFeed,
-    FileChangeFeed,
-    RedisChangeFeed,
-)
+from flarelite.storage.changes import IMAGES_TOPIC, TOKENS_TOPIC, ChangeFeed, FileChangeFeed
 from flarelite.storage.db import make_async_engine, make_session_factory
-from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter, RedisRateLimiter
-from flarelite.storage.locks import BuildLocks, LocalLocks, RedisLocks
-from flarelite.storage.redis import make_redis
+from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter
+from flarelite.storage.locks import BuildLocks, LocalLocks
 from flarelite.tokens.authn import Authenticator
 from flarelite.tokens.service import TokenService
+
+if TYPE_CHECKING:  # the client library is imported only when Redis is configured
+    from redis.asyncio import Redis
 
 
 @dataclass
@@ -72,9 +68,8 @@ class Services:
     redis: Redis | None = None
 
     def background_tasks(self) -> list[Callable[[], Awaitable[None]]]:
-        """Long-running loops the server's lifespan must run (the Redis change subscriber)."""
-        feeds = (self.changes, self.image_changes)
-        return [feed.run for feed in feeds if isinstance(feed, RedisChangeFeed)]
+        """Long-running loops the server's lifespan must run (the change feeds' listeners)."""
+        return [self.changes.run, self.image_changes.run]
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -91,13 +86,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     # CPU work (argon2, image transforms) never runs on anyio's shared default pool.
     cpu = anyio.CapacityLimiter(os.cpu_count() or 1)
     # With Redis, changes and limits are shared by every node; without it, by this node's workers.
-    redis = make_redis(settings.redis_url) if settings.redis_url else None
+    redis = _connect_redis(settings)
     changes = change_feed(settings, redis, TOKENS_TOPIC)
     image_changes = change_feed(settings, redis, IMAGES_TOPIC)
     limiter: RateLimiter = NoLimit()
     if settings.rate_limit:
         limiter = (
-            RedisRateLimiter(redis, settings.rate_limit)
+            _redis_limiter(redis, settings.rate_limit)
             if redis
             else MemoryRateLimiter(settings.rate_limit)
         )
@@ -149,16 +144,36 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     )
 
 
+def _connect_redis(settings: Settings) -> Redis | None:
+    if not settings.redis_url:
+        return None
+    from flarelite.storage.redis import make_redis
+
+    return make_redis(settings.redis_url)
+
+
+def _redis_limiter(redis: Redis, limit: int) -> RateLimiter:
+    from flarelite.storage.redis import RedisRateLimiter
+
+    return RedisRateLimiter(redis, limit)
+
+
 def change_feed(settings: Settings, redis: Redis | None, topic: str) -> ChangeFeed:
     """One feed per topic, so an image upload never empties the token caches."""
     if redis is not None:
+        from flarelite.storage.redis import RedisChangeFeed
+
         return RedisChangeFeed(redis, topic)
     return FileChangeFeed(settings.data_dir / "run" / f"{topic}-changes")
 
 
 def build_locks(redis: Redis | None) -> BuildLocks:
     """Single-flight across every node with Redis; within this process without it."""
-    return RedisLocks(redis) if redis is not None else LocalLocks()
+    if redis is None:
+        return LocalLocks()
+    from flarelite.storage.redis import RedisLocks
+
+    return RedisLocks(redis)
 
 
 def open_blob_store(url: str) -> BlobStore:

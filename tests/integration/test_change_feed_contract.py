@@ -7,8 +7,8 @@ from pathlib import Path
 
 from tests.backends import redis_client
 
-from flarelite.storage.changes import FileChangeFeed, RedisChangeFeed
-from flarelite.storage.redis import make_redis
+from flarelite.storage.changes import FileChangeFeed
+from flarelite.storage.redis import RedisChangeFeed, make_redis
 
 
 def test_file_feed_sees_its_own_bump_at_once(tmp_path: Path) -> None:

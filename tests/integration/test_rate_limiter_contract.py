@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from tests.backends import redis_client
 
-from flarelite.storage.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from flarelite.storage.redis import make_redis
+from flarelite.storage.limits import MemoryRateLimiter, RateLimiter
+from flarelite.storage.redis import RedisRateLimiter, make_redis
 
 LIMIT = 5
 NOW = 1_000_000.0

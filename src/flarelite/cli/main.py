@@ -1,21 +1,18 @@
-"""`flarelite` commands: serve, init, migrate, users."""
+"""`flarelite` commands: serve, init, migrate, users.
+
+Heavy modules are imported inside the commands: the `serve` supervisor stays small, and
+its workers (spawned) and the one-off preparation child import what they need themselves.
+"""
 
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Annotated
 
-import anyio
 import typer
 
-from flarelite.cli.bootstrap import bootstrap
 from flarelite.cli.settings import load_settings
 from flarelite.config import Settings
-from flarelite.core.errors import FlareliteError
-from flarelite.identity.errors import UserExists
-from flarelite.services import build
-from flarelite.storage.migrate import migrate as run_migrations
 
 app = typer.Typer(
     help="Self-hosted Cloudflare v4-compatible API tokens, Images and DNS.", no_args_is_help=True
@@ -31,36 +28,14 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Migrate the database, then serve the API, delivery and dashboard."""
+    from flarelite.cli.serve import prepare_in_child
     from flarelite.cli.serve import serve as run_server
 
-    settings = load_settings()
-    run_migrations(settings.database_url)
-    first_run = anyio.run(_first_run, settings)
+    load_settings()  # fail fast with clear lines; also writes the shared secret key before forking
+    prepare_in_child()  # migrations and the first-run user, in a child that exits afterwards
     base = f"http://{host}:{port}"
     typer.echo(f"flarelite: serving on {base}  (dashboard: {base}/login, API: {base}/client/v4)")
-    if first_run is not None:
-        typer.echo(
-            "flarelite: first start, created a user and an API token that may do everything:"
-        )
-        typer.echo(f"  email:    {first_run[0]}")
-        typer.echo(f"  password: {first_run[1]}")
-        typer.echo(f"  token:    {first_run[2]}")
-        typer.echo("  (shown once; this is the only place they are printed)")
     run_server(host, port, workers)
-
-
-async def _first_run(settings: Settings) -> tuple[str, str, str] | None:
-    services = build(settings)
-    try:
-        if await services.identity.has_users():
-            return None
-        password = secrets.token_urlsafe(12)
-        made = await bootstrap(
-            services, "admin@example.com", password, "My account", "flarelite admin"
-        )
-        return made.email, password, made.token
-    finally:
-        await services.close()
 
 
 @app.command()
@@ -71,6 +46,12 @@ def init(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Create a user, an account and a user token that may do everything."""
+    import anyio
+
+    from flarelite.core.errors import FlareliteError
+    from flarelite.identity.errors import UserExists
+    from flarelite.storage.migrate import migrate as run_migrations
+
     settings = load_settings()
     run_migrations(settings.database_url)
     try:
@@ -91,6 +72,9 @@ def init(
 
 
 async def _init(settings: Settings, email: str, password: str, account_name: str):  # type: ignore[no-untyped-def]
+    from flarelite.cli.bootstrap import bootstrap
+    from flarelite.services import build
+
     services = build(settings)
     try:
         return await bootstrap(services, email, password, account_name, "flarelite init")
@@ -101,6 +85,8 @@ async def _init(settings: Settings, email: str, password: str, account_name: str
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the newest revision."""
+    from flarelite.storage.migrate import migrate as run_migrations
+
     settings = load_settings()
     run_migrations(settings.database_url)
     typer.echo("flarelite: database is up to date")
@@ -116,6 +102,11 @@ def users_create(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a dashboard user (and optionally an account they administer)."""
+    import anyio
+
+    from flarelite.core.errors import FlareliteError
+    from flarelite.storage.migrate import migrate as run_migrations
+
     settings = load_settings()
     run_migrations(settings.database_url)
     try:
@@ -129,6 +120,8 @@ def users_create(
 async def _create_user(
     settings: Settings, email: str, password: str, account_name: str | None
 ) -> dict[str, str]:
+    from flarelite.services import build
+
     services = build(settings)
     try:
         user = await services.identity.create_user(email, password)

@@ -1,4 +1,4 @@
-"""Run the server: one uvicorn (uvloop + httptools) per worker, each on its own SO_REUSEPORT socket.
+"""Run the server: one uvicorn per worker process, each on its own SO_REUSEPORT socket.
 
 uvicorn's own ``--workers`` shares one listening socket, and on this kind of machine one
 process often accepts every keep-alive connection while the other idles (performance.md,
@@ -8,44 +8,58 @@ process often accepts every keep-alive connection while the other idles (perform
 from __future__ import annotations
 
 import multiprocessing
+import os
+import secrets
 import signal
-import socket
+import subprocess
 import sys
 from types import FrameType
 
-UVICORN_OPTIONS = {
-    "factory": True,
-    # uvloop sets TCP_NODELAY; the plain asyncio loop leaves Nagle on (performance.md traps).
-    "loop": "uvloop",
-    "http": "httptools",
-    "access_log": False,
-    "proxy_headers": False,  # api/clientip.py applies FLARELITE_TRUSTED_PROXIES instead
-    "log_level": "warning",
-    "env_file": None,
-    "timeout_graceful_shutdown": 10,
-}
-APP = "flarelite.app:create_app"
+from flarelite.cli.worker import run_worker
+from flarelite.config import Settings
 
 
-def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+def prepare() -> None:
+    """Migrate, and on a first start create a user and token and print them (child process)."""
+    import anyio
+
+    from flarelite.cli.settings import load_settings
+    from flarelite.storage.migrate import migrate
+
+    settings = load_settings()
+    migrate(settings.database_url)
+    made = anyio.run(_first_run, settings)
+    if made is not None:
+        email, password, token = made
+        print("flarelite: first start, created a user and an API token that may do everything:")
+        print(f"  email:    {email}\n  password: {password}\n  token:    {token}")
+        print("  (shown once; this is the only place they are printed)", flush=True)
 
 
-def run_worker(host: str, port: int, reuse_port: bool) -> None:
-    """One server process: its own socket, its own event loop and app."""
-    import uvicorn
+async def _first_run(settings: Settings) -> tuple[str, str, str] | None:
+    from flarelite.cli.bootstrap import bootstrap
+    from flarelite.services import build
 
-    sock = listening_socket(host, port, reuse_port=reuse_port)
-    config = uvicorn.Config(APP, **UVICORN_OPTIONS)  # type: ignore[arg-type]
-    uvicorn.Server(config).run(sockets=[sock])
+    services = build(settings)
+    try:
+        if await services.identity.has_users():
+            return None
+        password = secrets.token_urlsafe(12)
+        made = await bootstrap(
+            services, "admin@example.com", password, "My account", "flarelite admin"
+        )
+        return made.email, password, made.token
+    finally:
+        await services.close()
+
+
+def prepare_in_child() -> None:
+    """Run ``prepare`` in a spawned process, so the supervisor never loads the whole app."""
+    child = multiprocessing.get_context("spawn").Process(target=prepare, name="flarelite-prepare")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        sys.exit(child.exitcode or 1)
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -53,24 +67,23 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers == 1:
         run_worker(host, port, reuse_port=False)
         return
-    context = multiprocessing.get_context("spawn")  # workers import the app fresh
-    processes = [
-        context.Process(target=run_worker, args=(host, port, True), name=f"flarelite-worker-{n}")
-        for n in range(workers)
-    ]
-    for process in processes:
-        process.start()
+    # One transform per core across the node, not per worker: the same throughput with half
+    # the memory in flight (performance.md, "concurrency control is free").
+    cores = os.cpu_count() or 1
+    os.environ.setdefault("FLARELITE_TRANSFORM_WORKERS", str(max(1, cores // workers)))
+    command = [sys.executable, "-m", "flarelite.cli.worker", host, str(port), "1"]
+    processes = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 (our own module)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         for process in processes:
-            if process.is_alive():
+            if process.poll() is None:
                 process.terminate()  # SIGTERM: uvicorn finishes in-flight requests
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for process in processes:
-        process.join()
-    failed = [p.name for p in processes if p.exitcode not in (0, -signal.SIGTERM)]
+        process.wait()
+    failed = [p.pid for p in processes if p.returncode not in (0, -signal.SIGTERM)]
     if failed:
-        print(f"flarelite: workers exited with errors: {', '.join(failed)}", file=sys.stderr)
+        print(f"flarelite: workers {failed} exited with errors", file=sys.stderr)
         sys.exit(1)

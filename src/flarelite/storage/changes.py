@@ -7,18 +7,11 @@ the Redis feed (scale-out) counts pub/sub messages and degrades to a one-second 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import time
 from pathlib import Path
 from typing import Protocol
-
-import structlog
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-log = structlog.get_logger(__name__)
 
 
 class ChangeFeed(Protocol):
@@ -28,6 +21,10 @@ class ChangeFeed(Protocol):
 
     def bump(self) -> None:
         """Announce a change (token rolled, disabled, deleted, edited; membership changed)."""
+        ...
+
+    async def run(self) -> None:
+        """Listen for other nodes' changes until cancelled (returns at once when local)."""
         ...
 
 
@@ -61,6 +58,9 @@ class FileChangeFeed:
         temporary.write_bytes(secrets.token_bytes(8))
         os.replace(temporary, self._path)
 
+    async def run(self) -> None:
+        return None  # the file itself is the signal: nothing to listen to
+
     def _stat(self) -> object:
         try:
             stat = os.stat(self._path)
@@ -82,58 +82,9 @@ class MemoryChangeFeed:
     def bump(self) -> None:
         self._version += 1
 
+    async def run(self) -> None:
+        return None
+
 
 TOKENS_TOPIC = "tokens"  # tokens, memberships: cached authorisations
 IMAGES_TOPIC = "images"  # images, variants, keys, config: cached delivery lookups
-
-
-class RedisChangeFeed:
-    """Nodes share Redis: a bump is published, and every node's subscriber counts messages.
-
-    While the subscription is down, ``version()`` also changes every ``fallback_seconds``,
-    so cached authorisations expire that quickly and revocation falls back to the database.
-    """
-
-    def __init__(self, client: Redis, topic: str, *, fallback_seconds: float = 1.0) -> None:
-        self._client = client
-        self._channel = f"flarelite:changes:{topic}"
-        self._fallback = fallback_seconds
-        self._local = 0
-        self._remote = 0
-        self._connected = False
-        self._pending: set[asyncio.Task[None]] = set()
-
-    def version(self) -> object:
-        if self._connected:
-            return (self._local, self._remote)
-        return (self._local, self._remote, int(time.monotonic() / self._fallback))
-
-    def bump(self) -> None:
-        self._local += 1
-        task = asyncio.get_running_loop().create_task(self._publish())
-        self._pending.add(task)  # keep a reference until done (asyncio holds only weak ones)
-        task.add_done_callback(self._pending.discard)
-
-    async def run(self) -> None:
-        """Subscribe until cancelled, reconnecting after failures (call from the lifespan)."""
-        while True:
-            try:
-                async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(self._channel)
-                    self._connected = True
-                    self._remote += 1  # anything may have changed while we were away
-                    log.info("change_feed_subscribed")
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._remote += 1
-            except (RedisError, OSError) as exc:
-                if self._connected:
-                    log.error("change_feed_lost", error=str(exc), fallback_seconds=self._fallback)
-                self._connected = False
-                await asyncio.sleep(self._fallback)
-
-    async def _publish(self) -> None:
-        try:
-            await self._client.publish(self._channel, "changed")
-        except (RedisError, OSError) as exc:
-            log.error("change_feed_publish_failed", error=str(exc))

@@ -1,11 +1,29 @@
-"""The Redis client as flarelite uses it: short timeouts and no retries, so a Redis outage
-costs a request at most one short timeout before the caller degrades (limits, change feed)."""
+"""The Redis backends of the storage protocols: change feeds, rate limits, build leases.
+
+Imported only when FLARELITE_REDIS_URL is set (the client library alone costs ~15 MB per
+process). Clients have short timeouts and no retries, so an outage never stalls a request:
+every backend degrades to its per-node behaviour and says so loudly in the log.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+import structlog
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from flarelite.storage.limits import WINDOW_SECONDS, MemoryRateLimiter, Verdict
+from flarelite.storage.locks import LocalLocks
+
+log = structlog.get_logger(__name__)
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 
 
 def make_redis(url: str, *, timeout_seconds: float = 0.5) -> Redis:
@@ -16,3 +34,145 @@ def make_redis(url: str, *, timeout_seconds: float = 0.5) -> Redis:
         retry=Retry(NoBackoff(), 0),
         health_check_interval=30,
     )
+
+
+class RedisChangeFeed:
+    """Nodes share Redis: a bump is published, and every node's subscriber counts messages.
+
+    While the subscription is down, ``version()`` also changes every ``fallback_seconds``,
+    so cached authorisations expire that quickly and revocation falls back to the database.
+    """
+
+    def __init__(self, client: Redis, topic: str, *, fallback_seconds: float = 1.0) -> None:
+        self._client = client
+        self._channel = f"flarelite:changes:{topic}"
+        self._fallback = fallback_seconds
+        self._local = 0
+        self._remote = 0
+        self._connected = False
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def version(self) -> object:
+        if self._connected:
+            return (self._local, self._remote)
+        return (self._local, self._remote, int(time.monotonic() / self._fallback))
+
+    def bump(self) -> None:
+        self._local += 1
+        task = asyncio.get_running_loop().create_task(self._publish())
+        self._pending.add(task)  # keep a reference until done (asyncio holds only weak ones)
+        task.add_done_callback(self._pending.discard)
+
+    async def run(self) -> None:
+        """Subscribe until cancelled, reconnecting after failures (call from the lifespan)."""
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._connected = True
+                    self._remote += 1  # anything may have changed while we were away
+                    log.info("change_feed_subscribed")
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._remote += 1
+            except (RedisError, OSError) as exc:
+                if self._connected:
+                    log.error("change_feed_lost", error=str(exc), fallback_seconds=self._fallback)
+                self._connected = False
+                await asyncio.sleep(self._fallback)
+
+    async def _publish(self) -> None:
+        try:
+            await self._client.publish(self._channel, "changed")
+        except (RedisError, OSError) as exc:
+            log.error("change_feed_publish_failed", error=str(exc))
+
+
+# One round trip per request: every key is incremented and given its expiry atomically.
+_HIT_SCRIPT = """
+local highest = 0
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+  if count > highest then highest = count end
+end
+return highest
+"""
+
+
+class RedisRateLimiter:
+    """Counters shared by every node. If Redis fails, counting degrades to this node alone,
+    and Redis is tried again only every ``retry_seconds`` so requests never wait on it."""
+
+    def __init__(
+        self, client: Redis, limit: int, window: int = WINDOW_SECONDS, *, retry_seconds: float = 5.0
+    ) -> None:
+        self._client = client
+        self._limit = limit
+        self._window = window
+        self._retry_seconds = retry_seconds
+        self._script = client.register_script(_HIT_SCRIPT)
+        self._fallback = MemoryRateLimiter(limit, window)
+        self._degraded_until = 0.0
+
+    async def hit(self, keys: tuple[str, ...], now: float) -> Verdict:
+        if time.monotonic() < self._degraded_until:
+            return await self._fallback.hit(keys, now)
+        window = int(now // self._window)
+        redis_keys = [f"flarelite:rl:{window}:{key}" for key in keys]
+        try:
+            highest = int(await self._script(keys=redis_keys, args=[self._window + 5]))
+        except (RedisError, OSError) as exc:
+            if not self._degraded_until:
+                log.error("rate_limiter_degraded_to_per_node", error=str(exc))
+            self._degraded_until = time.monotonic() + self._retry_seconds
+            return await self._fallback.hit(keys, now)
+        if self._degraded_until:
+            log.warning("rate_limiter_shared_again")
+            self._degraded_until = 0.0
+        reset_at = (window + 1) * self._window
+        return Verdict(highest <= self._limit, self._limit, max(0, self._limit - highest), reset_at)
+
+
+class RedisLocks:
+    """The local lock first (one waiter per process polls Redis), then a Redis lease."""
+
+    def __init__(self, client: Redis, *, ttl_ms: int = 30_000, poll_seconds: float = 0.02) -> None:
+        self._client = client
+        self._ttl_ms = ttl_ms
+        self._poll = poll_seconds
+        self._local = LocalLocks()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        async with self._local.hold(key):
+            name = f"flarelite:build:{key}"
+            token = secrets.token_hex(8)
+            acquired = await self._acquire(name, token)
+            try:
+                yield
+            finally:
+                if acquired:
+                    await self._release(name, token)
+
+    async def _acquire(self, name: str, token: str) -> bool:
+        """True once the lease is ours; False when Redis fails or the wait passes the TTL.
+
+        Either way the caller goes on: a lost lock costs a duplicate build, never an error.
+        """
+        deadline = time.monotonic() + self._ttl_ms / 1000
+        while time.monotonic() < deadline:
+            try:
+                if await self._client.set(name, token, nx=True, px=self._ttl_ms):
+                    return True
+            except (RedisError, OSError) as exc:
+                log.warning("build_lock_unavailable", error=str(exc))
+                return False
+            await asyncio.sleep(self._poll)
+        return False
+
+    async def _release(self, name: str, token: str) -> None:
+        try:
+            await self._client.eval(_RELEASE, 1, name, token)  # type: ignore[misc]
+        except (RedisError, OSError) as exc:
+            log.warning("build_lock_release_failed", error=str(exc))
