@@ -108,7 +108,7 @@ def group_peak_rss_mb(pid: int, *, workers_only: bool = False) -> float:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ProcessLookupError):
             continue
-        if workers_only and b"spawn_main" not in command:
+        if workers_only and b"flarelite.cli.worker" not in command:
             continue  # uvicorn's supervisor and multiprocessing's resource tracker
         for line in status.splitlines():
             if line.startswith("VmHWM:"):

@@ -135,7 +135,8 @@ class Settings:
             )
         transform_workers = _int(env, "FLARELITE_TRANSFORM_WORKERS", 0, problems)
         transform_queue = _int(env, "FLARELITE_TRANSFORM_QUEUE", 64, problems)
-        variant_cache_mb = _int(env, "FLARELITE_VARIANT_CACHE_MB", 64, problems)
+        # Small by default: hot variants are tens of KB, and every MB is paid per worker.
+        variant_cache_mb = _int(env, "FLARELITE_VARIANT_CACHE_MB", 16, problems)
         raw_key = env.get("FLARELITE_SECRET_KEY")
         if raw_key is not None and len(raw_key) < 32:
             problems.append("FLARELITE_SECRET_KEY: must be at least 32 characters")
@@ -216,7 +217,7 @@ class DeliverySettings:
 
     transform_workers: int = 1
     transform_queue: int = 64
-    variant_cache_bytes: int = 64 * 1024 * 1024
+    variant_cache_bytes: int = 16 * 1024 * 1024
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:

@@ -71,6 +71,8 @@ def serve(host: str, port: int, workers: int) -> None:
     # the memory in flight (performance.md, "concurrency control is free").
     cores = os.cpu_count() or 1
     os.environ.setdefault("FLARELITE_TRANSFORM_WORKERS", str(max(1, cores // workers)))
+    # Fewer glibc arenas: libvips threads otherwise each grow their own heap (RSS, not speed).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     command = [sys.executable, "-m", "flarelite.cli.worker", host, str(port), "1"]
     processes = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 (our own module)
 
