@@ -27,7 +27,8 @@ from flarelite.tokens.conditions import (
     normalise_condition,
 )
 from flarelite.tokens.errors import TokenUnusable, UnknownToken
-from flarelite.tokens.policy import Owner, Policy, policies_from_stored
+from flarelite.tokens.policy import Owner, Policy
+from flarelite.tokens.policy_input import policies_from_stored
 from flarelite.tokens.secrets import TokenKind, keyed_hash, parse_bearer
 from flarelite.tokens.service import ROLE_ACCESS
 

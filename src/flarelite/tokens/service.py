@@ -24,15 +24,10 @@ from flarelite.tokens import repo
 from flarelite.tokens.catalog import Access
 from flarelite.tokens.conditions import normalise_condition
 from flarelite.tokens.errors import TokenNotFound, TokenQuotaReached
+from flarelite.tokens.grants import Grantable, check_grantable
 from flarelite.tokens.models import ApiToken
-from flarelite.tokens.policy import (
-    Grantable,
-    Owner,
-    Policy,
-    check_grantable,
-    parse_policies,
-    policy_as_api,
-)
+from flarelite.tokens.policy import Owner, Policy
+from flarelite.tokens.policy_input import parse_policies, policy_as_api
 from flarelite.tokens.secrets import TokenKind, keyed_hash, new_secret
 
 MAX_NAME_LENGTH = 120

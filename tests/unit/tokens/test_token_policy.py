@@ -25,19 +25,16 @@ from flarelite.tokens.errors import (
     PolicyIdOnCreate,
     UnknownPermissionGroup,
 )
+from flarelite.tokens.grants import Grantable, check_grantable
 from flarelite.tokens.policy import (
-    Grantable,
     Owner,
     Policy,
     Resource,
-    check_grantable,
     decide,
-    parse_policies,
     parse_resource_key,
-    policies_from_stored,
-    policy_as_api,
     reaches_account,
 )
+from flarelite.tokens.policy_input import parse_policies, policies_from_stored, policy_as_api
 
 A1, A2 = "a1" * 16, "a2" * 16
 Z1, Z2 = "c1" * 16, "c2" * 16  # Z1 belongs to A1, Z2 to A2
