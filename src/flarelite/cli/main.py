@@ -34,7 +34,7 @@ def serve(
     load_settings()  # fail fast with clear lines; also writes the shared secret key before forking
     prepare_in_child()  # migrations and the first-run user, in a child that exits afterwards
     base = f"http://{host}:{port}"
-    typer.echo(f"flarelite: serving on {base}  (dashboard: {base}/login, API: {base}/client/v4)")
+    typer.echo(f"flarelite: serving on {base}  (API: {base}/client/v4, docs: {base}/docs)")
     run_server(host, port, workers)
 
 
