@@ -33,9 +33,11 @@ from flarelite.images.pipeline import configure_vips
 from flarelite.observability.access import AccessMiddleware
 from flarelite.observability.logging import configure_logging
 from flarelite.services import Services, build
+from flarelite.storage.blobs import BlobNotFound
 
 log = structlog.get_logger(__name__)
 LAST_USED_FLUSH_SECONDS = 5.0
+READINESS_PROBE_KEY = "readyz/probe"  # never written: readiness only asks the store
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -125,6 +127,15 @@ async def readyz(request: Request) -> Response:
             checks["redis"] = "unreachable (degraded: per-node limits, 1 s revocation TTL)"
         else:
             checks["redis"] = "ok"
+    try:  # one small request: a key that is never written answers "not found" when all is well
+        await services.blobs.get(READINESS_PROBE_KEY)
+    except BlobNotFound:
+        checks["storage"] = "ok"
+    except Exception as exc:
+        log.warning("not_ready", storage="unreachable", error=str(exc))
+        return JSONResponse({**checks, "ok": False, "storage": "unreachable"}, status_code=503)
+    else:
+        checks["storage"] = "ok"
     return JSONResponse(checks)
 
 

@@ -157,6 +157,8 @@ class DeliveryService:
                 except BlobNotFound as exc:  # deleted between the lookup and now
                     raise DeliveryNotFound(f"original {image.blob_key} gone") from exc
                 built = await self._pool.run(transform, original, opts, accept, self._limits)
+                # One line per build (not per request): how often single-flight failed to hold.
+                log.info("variant_built", key=key, content_type=built.content_type)
                 await self._store(blob_key, built)
             self._cache.put(key, built)
             return built

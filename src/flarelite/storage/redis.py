@@ -17,6 +17,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from flarelite.storage.limits import WINDOW_SECONDS, MemoryRateLimiter, Verdict
@@ -82,10 +83,19 @@ class RedisChangeFeed:
                 await asyncio.sleep(self._fallback)
 
     async def _publish(self) -> None:
-        try:
-            await self._client.publish(self._channel, "changed")
-        except (RedisError, OSError) as exc:
-            log.error("change_feed_publish_failed", error=str(exc))
+        # A pooled connection may predate a Redis restart ("Connection closed by server").
+        # The failed connection leaves the pool, so one more try gets a fresh one: a lost
+        # message would leave other nodes' caches stale while their subscriptions are up.
+        for attempt in (1, 2):
+            try:
+                await self._client.publish(self._channel, "changed")
+                return
+            except RedisConnectionError as exc:
+                if attempt == 2:
+                    log.error("change_feed_publish_failed", error=str(exc))
+            except (RedisError, OSError) as exc:
+                log.error("change_feed_publish_failed", error=str(exc))
+                return
 
 
 # One round trip per request: every key is incremented and given its expiry atomically.
