@@ -19,7 +19,3 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _HASHER.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(stored_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(stored_hash)

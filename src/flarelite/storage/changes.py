@@ -70,21 +70,5 @@ class FileChangeFeed:
         return (stat.st_ino, stat.st_mtime_ns)
 
 
-class MemoryChangeFeed:
-    """One process only (unit tests and tools)."""
-
-    def __init__(self) -> None:
-        self._version = 0
-
-    def version(self) -> object:
-        return self._version
-
-    def bump(self) -> None:
-        self._version += 1
-
-    async def run(self) -> None:
-        return None
-
-
 TOKENS_TOPIC = "tokens"  # tokens, memberships: cached authorisations
 IMAGES_TOPIC = "images"  # images, variants, keys, config: cached delivery lookups
