@@ -1,4 +1,4 @@
-"""Tables for users, accounts and memberships (dashboard sessions live in web, not here)."""
+"""Tables for users, accounts, memberships and dashboard login sessions."""
 
 from __future__ import annotations
 
@@ -52,3 +52,18 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="accepted")
     created_on: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A dashboard login. The cookie carries a random id; only its keyed hash is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_on: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_on: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_on: Mapped[datetime] = mapped_column(UTCDateTime())
