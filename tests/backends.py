@@ -48,29 +48,27 @@ def postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def selected_backend() -> str:
-    """Which database the e2e servers use: FLARELITE_TEST_DATABASE=sqlite|postgresql."""
-    backend = os.environ.get("FLARELITE_TEST_DATABASE", "sqlite")
-    if backend not in {"sqlite", "postgresql"}:
-        raise ValueError(f"FLARELITE_TEST_DATABASE must be sqlite or postgresql, not {backend!r}")
-    return backend
-
-
 REDIS_URL = os.environ.get("FLARELITE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def redis_client():  # type: ignore[no-untyped-def]
-    """A client for the machine's Redis; down is a failure with the command to start it."""
-    import redis
-
+    """An asyncio client for the machine's Redis; down is a failure with the start command."""
     from flarelite.storage.redis import make_redis
 
+    require_redis()
+    return make_redis(REDIS_URL, timeout_seconds=2.0)
+
+
+def require_redis() -> None:
+    """Fail (never skip) with the command to start it when the machine's Redis is down."""
+    import redis
+
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
     except redis.exceptions.ConnectionError as exc:
         pytest.fail(
             f"Redis is not reachable at {REDIS_URL} ({exc}). Start it with: redis-server "
             '--daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
             pytrace=False,
         )
-    return make_redis(REDIS_URL, timeout_seconds=2.0)

@@ -20,7 +20,8 @@ from pathlib import Path
 import cloudflare
 import httpx
 
-from tests.backends import free_port, postgres_database, selected_backend
+from tests.backends import free_port
+from tests.stack import stack_env
 
 FLARELITE = [sys.executable, "-m", "flarelite"]
 
@@ -86,11 +87,14 @@ def running_server(
 ) -> Iterator[Server]:
     """Init a data dir, start `flarelite serve` on a free port, yield it, stop it by group."""
     with ExitStack() as stack:
-        extra = dict(env or {})
-        if database_url is None and selected_backend() == "postgresql":
-            database_url = stack.enter_context(postgres_database())
+        # The selected stack's backends, unless the test chose its own database or storage.
+        chosen = dict(env or {})
         if database_url is not None:
-            extra["FLARELITE_DATABASE_URL"] = database_url
+            chosen["FLARELITE_DATABASE_URL"] = database_url
+        extra = {} if "FLARELITE_STORAGE_URL" in chosen else stack.enter_context(stack_env())
+        if "FLARELITE_DATABASE_URL" in chosen and "FLARELITE_DATABASE_URL" in extra:
+            extra = {k: v for k, v in extra.items() if k != "FLARELITE_DATABASE_URL"}
+        extra.update(chosen)
         port = free_port()
         extra.setdefault("FLARELITE_PUBLIC_URL", f"http://127.0.0.1:{port}")
         data_dir = tmp / f"data-{port}"
