@@ -152,11 +152,14 @@ class DeliveryService:
             blob_key = variant_prefix(image.account_id, image.id_hash) + key
             built = await self._stored(blob_key)
             if built is None:
-                try:
-                    original = await self._blobs.get(image.blob_key)
-                except BlobNotFound as exc:  # deleted between the lookup and now
-                    raise DeliveryNotFound(f"original {image.blob_key} gone") from exc
-                built = await self._pool.run(transform, original, opts, accept, self._limits)
+
+                async def original() -> bytes:
+                    try:
+                        return await self._blobs.get(image.blob_key)
+                    except BlobNotFound as exc:  # deleted between the lookup and now
+                        raise DeliveryNotFound(f"original {image.blob_key} gone") from exc
+
+                built = await self._pool.run(original, transform, opts, accept, self._limits)
                 # One line per build (not per request): how often single-flight failed to hold.
                 log.info("variant_built", key=key, content_type=built.content_type)
                 await self._store(blob_key, built)
