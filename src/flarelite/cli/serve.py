@@ -73,6 +73,10 @@ def serve(host: str, port: int, workers: int) -> None:
     os.environ.setdefault("FLARELITE_TRANSFORM_WORKERS", str(max(1, cores // workers)))
     # Fewer glibc arenas: libvips threads otherwise each grow their own heap (RSS, not speed).
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # A fixed mmap threshold: glibc otherwise raises it to the size of the first freed
+    # multi-MB buffer, after which originals and decoded images land in the heap and
+    # fragment it. Fixed, they stay in their own mappings, returned to the OS when freed.
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "131072")
     command = [sys.executable, "-m", "flarelite.cli.worker", host, str(port), "1"]
     processes = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 (our own module)
 

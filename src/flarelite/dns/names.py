@@ -9,9 +9,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-import dns.exception
-import dns.name
-
 from flarelite.dns.errors import RecordNameInvalid, ZoneNameInvalid
 
 MAX_NAME_LENGTH = 253  # zones-dns.md §5.1: FQDN ≤253, labels ≤63
@@ -29,6 +26,10 @@ def _to_ascii(label: str) -> str:
     """One label in ASCII: kept as is when ASCII, else IDNA 2008 (UTS #46 mapped) Punycode."""
     if label.isascii():
         return label
+    # dnspython costs a worker ~8 MB; only IDN labels need it, so it loads on first use.
+    import dns.exception
+    import dns.name
+
     try:
         return dns.name.IDNA_2008_Practical.encode(label).decode("ascii")
     except dns.exception.DNSException as exc:

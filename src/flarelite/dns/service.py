@@ -17,7 +17,6 @@ from flarelite.core.errors import FlareliteError, Invalid
 from flarelite.core.ids import new_tag
 from flarelite.core.paging import PageInfo, PageRequest
 from flarelite.dns import repo
-from flarelite.dns.bind import export_zone, parse_zone_file
 from flarelite.dns.conflicts import check_conflicts, check_type_unchanged
 from flarelite.dns.errors import RecordNotFound, RecordQuotaExceeded
 from flarelite.dns.filters import parse_record_filter, record_matches, sort_records
@@ -99,6 +98,8 @@ class RecordService:
 
     async def import_zone_file(self, zone: Zone, text: str, *, proxied: bool) -> ImportResult:
         """Add every valid record of a BIND file; refused ones are reported, not fatal (§7.2)."""
+        from flarelite.dns.bind import parse_zone_file  # dnspython: loaded only for zone files
+
         parsed = parse_zone_file(text, zone.name, proxied=proxied)
         problems: list[tuple[int, str]] = []
         async with self._sessions.begin() as session:
@@ -116,6 +117,8 @@ class RecordService:
     async def export(self, zone: Zone) -> str:
         async with self._sessions() as session:
             rows = await repo.records_of(session, zone.id)
+        from flarelite.dns.bind import export_zone
+
         return export_zone(
             zone.name, rows, name_servers=zone.name_servers, exported_at=self._clock.now()
         )

@@ -9,12 +9,15 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 import anyio
-import httpx
 
 from flarelite.images.errors import ImageFileTooLarge, ImageUrlFetchFailed
+
+if TYPE_CHECKING:  # imported on first use: httpx (with click) costs every worker ~10 MB
+    import httpx
 
 MAX_REDIRECTS = 5
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -59,6 +62,8 @@ def _unmapped(address: IpAddress) -> IpAddress:
 
 
 async def fetch_image(url: str, policy: FetchPolicy) -> Fetched:
+    import httpx
+
     try:
         with anyio.fail_after(policy.timeout_seconds):
             async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as client:
@@ -102,6 +107,8 @@ async def _pinned_request(
     headers = {"host": parts.netloc.rpartition("@")[2], "accept": "image/*"}
     request = client.build_request("GET", target, headers=headers)
     if parts.username is not None:  # basic auth embedded in the URL is allowed (§2.2)
+        import httpx
+
         auth = httpx.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
         request = next(auth.auth_flow(request))
     if parts.scheme == "https":  # TLS checks the certificate against the name, not the IP
