@@ -71,8 +71,9 @@ def serve(host: str, port: int, workers: int) -> None:
     # the memory in flight (performance.md, "concurrency control is free").
     cores = os.cpu_count() or 1
     os.environ.setdefault("FLARELITE_TRANSFORM_WORKERS", str(max(1, cores // workers)))
-    # Fewer glibc arenas: libvips threads otherwise each grow their own heap (RSS, not speed).
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # One glibc arena: libvips, tokio and pool threads otherwise each grow their own heap.
+    # Each worker runs one transform at a time, so the shared arena costs no speed (bench/).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "1")
     # A fixed mmap threshold: glibc otherwise raises it to the size of the first freed
     # multi-MB buffer, after which originals and decoded images land in the heap and
     # fragment it. Fixed, they stay in their own mappings, returned to the OS when freed.
