@@ -46,17 +46,21 @@ def free_port() -> int:
 
 @contextmanager
 def flarelite_server(
-    workers: int, extra_env: dict[str, str] | None = None
+    workers: int, extra_env: dict[str, str] | None = None, *, init: bool = True
 ) -> Iterator[BenchServer]:
+    """``flarelite serve`` on a free port; ``init=False`` joins a deployment already set up."""
     with tempfile.TemporaryDirectory(prefix="flarelite-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLARELITE_")}
         env |= {"FLARELITE_DATA_DIR": tmp, "FLARELITE_RATE_LIMIT": "0", **(extra_env or {})}
         cli = [sys.executable, "-m", "flarelite"]
-        init = subprocess.run(
-            [*cli, "init", "--email", "bench@example.com", "--password", "bench-pw-1", "--json"],
-            env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        admin = json.loads(init.stdout)
+        admin = {"token": "", "account_id": ""}
+        if init:
+            done = subprocess.run(
+                [*cli, "init", "--email", "bench@example.com", "--password", "bench-pw-1",
+                 "--json"],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            admin = json.loads(done.stdout)
         port = free_port()
         process = subprocess.Popen(
             [*cli, "serve", "--port", str(port), "--workers", str(workers)],

@@ -50,7 +50,7 @@ def shared_s3_server():  # type: ignore[no-untyped-def]
 
 @contextmanager
 def stack_env(stack: str | None = None) -> Iterator[dict[str, str]]:
-    """Settings for one new server on ``stack``: its own database and bucket, while the block runs."""
+    """Settings for one new server on ``stack``: its own database and bucket for the block."""
     stack = stack or selected_stack()
     if stack == "embedded":
         yield {}
