@@ -24,11 +24,12 @@ def prepare() -> None:
     import anyio
 
     from flarelite.cli.settings import load_settings
-    from flarelite.storage.migrate import migrate
+    from flarelite.storage.migrate import first_start_lock, migrate
 
     settings = load_settings()
     migrate(settings.database_url)
-    made = anyio.run(_first_run, settings)
+    with first_start_lock(settings.database_url):  # nodes starting together make one user
+        made = anyio.run(_first_run, settings)
     if made is not None:
         email, password, token = made
         print("flarelite: first start, created a user and an API token that may do everything:")

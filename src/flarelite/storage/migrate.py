@@ -5,6 +5,8 @@ On PostgreSQL an advisory lock serialises concurrent starters; SQLite serialises
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +20,7 @@ from flarelite.storage.db import make_sync_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same on every node ("flarelite" in ASCII).
 ADVISORY_LOCK_ID = 0x666C6172656C6974
+FIRST_START_LOCK_ID = ADVISORY_LOCK_ID + 1
 
 
 def alembic_config() -> Config:
@@ -40,6 +43,31 @@ def migrate(database_url: str, revision: str = "head") -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def first_start_lock(database_url: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while the block runs, so one node makes the first user.
+
+    On SQLite only one node exists and ``serve`` prepares once, so nothing is needed.
+    """
+    if not database_url.startswith("postgresql"):
+        yield
+        return
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": FIRST_START_LOCK_ID})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": FIRST_START_LOCK_ID}
+                )
+                connection.commit()
     finally:
         engine.dispose()
 
