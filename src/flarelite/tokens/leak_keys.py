@@ -15,18 +15,21 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+# cryptography costs every worker ~4 MB and only leak reports need it: imported on first use.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
-PublicKeys = Mapping[str, ec.EllipticCurvePublicKey]
+PublicKeys: TypeAlias = "Mapping[str, ec.EllipticCurvePublicKey]"
 MAX_SIGNATURE_LENGTH = 256  # a P-256 DER signature is at most 72 bytes, ~96 in base64
 
 
 def parse_keys(text: str) -> dict[str, ec.EllipticCurvePublicKey]:
     """Key id → P-256 public key. Raises ValueError naming the entry that is wrong."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     try:
         document = json.loads(text)
     except ValueError as exc:
@@ -50,6 +53,10 @@ def parse_keys(text: str) -> dict[str, ec.EllipticCurvePublicKey]:
 
 def verifies(keys: PublicKeys, key_id: str, signature_b64: str, body: bytes) -> bool:
     """Whether ``body`` carries a valid signature by the key named ``key_id``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = keys.get(key_id)
     if key is None or len(signature_b64) > MAX_SIGNATURE_LENGTH:
         return False
