@@ -127,3 +127,29 @@ async def key(session: AsyncSession, account_id: str, name: str) -> SigningKey |
 
 async def config_of(session: AsyncSession, account_id: str) -> ImagesConfig | None:
     return await session.get(ImagesConfig, account_id)
+
+
+# --- consistency checks (fsck) --------------------------------------------------------------
+
+
+async def rows_with_bytes(
+    session: AsyncSession, after_seq: int, limit: int
+) -> Sequence[StoredImage]:
+    """Images (not drafts) that name an original, in ``seq`` order after ``after_seq``."""
+    query = (
+        select(StoredImage)
+        .where(StoredImage.seq > after_seq, StoredImage.blob_key.is_not(None))
+        .order_by(StoredImage.seq)
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def known_image_hashes(
+    session: AsyncSession, hashes: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The (account id, id hash) pairs among images whose id hash is in ``hashes``."""
+    query = select(StoredImage.account_id, StoredImage.id_hash).where(
+        StoredImage.id_hash.in_(hashes)
+    )
+    return {(account, image) for account, image in (await session.execute(query)).all()}

@@ -3,6 +3,12 @@
 Knows no domain: keys are opaque slash-separated paths chosen by the caller.
 """
 
-from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStore, BlobStoreFailed
+from flarelite.storage.blobs.base import (
+    BlobMeta,
+    BlobNotFound,
+    BlobStore,
+    BlobStoreFailed,
+    StagingFiles,
+)
 
-__all__ = ["BlobMeta", "BlobNotFound", "BlobStore", "BlobStoreFailed"]
+__all__ = ["BlobMeta", "BlobNotFound", "BlobStore", "BlobStoreFailed", "StagingFiles"]

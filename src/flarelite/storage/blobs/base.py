@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from flarelite.core.errors import NotFound, Unavailable
 
@@ -47,3 +47,14 @@ class BlobStore(Protocol):
     def list(self, prefix: str = "") -> AsyncIterator[BlobMeta]:
         """Every blob under the path ``prefix`` (recursive), in no particular order."""
         ...
+
+
+@runtime_checkable
+class StagingFiles(Protocol):
+    """A store whose interrupted writes leave files its listings hide (the local folder)."""
+
+    def staging(self) -> AsyncIterator[BlobMeta]:
+        """Every leftover staging file; ``key`` is what ``remove_staging`` takes."""
+        ...
+
+    async def remove_staging(self, key: str) -> None: ...
