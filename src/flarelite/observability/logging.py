@@ -6,6 +6,7 @@ A redaction processor drops anything that looks like a secret before it is rende
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -35,6 +36,14 @@ def _encode_line(event: MutableMapping[str, Any], **_: Any) -> bytes:
     return _json.encode(event)
 
 
+def _worker_pid(pid: int) -> Any:
+    def add_pid(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+        event["pid"] = pid
+        return event
+
+    return add_pid
+
+
 def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
     """JSON lines on stderr (console rendering when stderr is a terminal)."""
     json = not sys.stderr.isatty() if json is None else json
@@ -42,6 +51,7 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _worker_pid(os.getpid()),  # which worker process wrote the line
         structlog.processors.format_exc_info,
         redact,
     ]
