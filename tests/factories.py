@@ -127,6 +127,15 @@ def on_server(server: Server, work: Callable[[Services], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def stored_keys(server: Server, prefix: str = "") -> list[str]:
+    """Every blob key under ``prefix`` in the server's own store (local folder or S3)."""
+
+    async def work(services: Services) -> list[str]:
+        return sorted([meta.key async for meta in services.blobs.list(prefix)])
+
+    return on_server(server, work)
+
+
 @dataclass(frozen=True)
 class Tenant:
     """A user with one account membership and a user token minted for it."""

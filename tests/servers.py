@@ -91,9 +91,8 @@ def running_server(
         chosen = dict(env or {})
         if database_url is not None:
             chosen["FLARELITE_DATABASE_URL"] = database_url
-        extra = {} if "FLARELITE_STORAGE_URL" in chosen else stack.enter_context(stack_env())
-        if "FLARELITE_DATABASE_URL" in chosen and "FLARELITE_DATABASE_URL" in extra:
-            extra = {k: v for k, v in extra.items() if k != "FLARELITE_DATABASE_URL"}
+        own = {"FLARELITE_DATABASE_URL", "FLARELITE_STORAGE_URL"} & chosen.keys()
+        extra = {} if own else stack.enter_context(stack_env())
         extra.update(chosen)
         port = free_port()
         extra.setdefault("FLARELITE_PUBLIC_URL", f"http://127.0.0.1:{port}")

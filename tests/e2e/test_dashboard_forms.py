@@ -6,8 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 from tests.e2e.dashboard_support import client, csrf_of, log_in, logged_in, post_form
+from tests.factories import on_server
 from tests.servers import Server
+
+from flarelite.identity.models import WebSession
+from flarelite.services import Services
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +32,7 @@ def pages(server: Server) -> list[str]:
         account + "/api-tokens",
         account + "/api-tokens/create",
         account + "/api-tokens/new?template=edit_cloudflare_images",
+        account + "/audit-log",
     ]
 
 
@@ -59,8 +65,16 @@ def test_session_cookie_is_httponly_lax_and_only_its_hash_is_stored(server: Serv
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http here
     raw = browser.cookies["flarelite_session"]
-    db = (server.data_dir / "flarelite.db").read_bytes()
-    assert raw.encode() not in db
+    stored = on_server(server, session_rows)
+    assert stored, "the session is stored server-side"
+    assert not [row for row in stored if raw in row]
+
+
+async def session_rows(services: Services) -> list[str]:
+    """Every stored session row as text, on whichever database the server uses."""
+    async with services.sessions() as session:
+        rows = (await session.execute(select(WebSession))).scalars().all()
+    return [" ".join(str(v) for v in vars(row).values()) for row in rows]
 
 
 def test_wrong_password_shows_an_error(server: Server) -> None:

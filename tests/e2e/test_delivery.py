@@ -22,8 +22,11 @@ from tests.e2e.delivery_support import (
     set_config,
     upload,
 )
+from tests.factories import stored_keys
 from tests.image_corpus import jpeg, png
 from tests.servers import Server, running_server
+
+from flarelite.images.records import id_hash, variant_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -192,6 +195,8 @@ def test_image_patch_and_delete_purge_delivered_variants(server: Server) -> None
     image = upload(server, jpeg(200, 100), "d.jpg", "image/jpeg")
     base = delivery_base(image)
     assert httpx.get(f"{base}/w=50").status_code == 200
+    built = variant_prefix(server.account_id, id_hash(image["id"]))
+    assert stored_keys(server, built), "the variant was stored"
     patched = httpx.patch(
         images_api(server, f"v1/{image['id']}"), headers=auth(server),
         json={"requireSignedURLs": True},
@@ -203,8 +208,7 @@ def test_image_patch_and_delete_purge_delivered_variants(server: Server) -> None
     for _ in range(3):  # every worker, whichever answers
         gone = httpx.get(f"{base}/public")
         assert (gone.status_code, gone.text[:10]) == (404, "ERROR 9431")
-    stored = server.data_dir / "objects" / "variants" / server.account_id
-    assert not any(p.is_file() for p in stored.rglob("*") if image["id"] in str(p))
+    assert stored_keys(server, built) == []
 
 
 def test_reupload_under_the_same_custom_id_serves_the_new_pixels(server: Server) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from tests.factories import stored_keys
 from tests.image_corpus import jpeg, oversized_jpeg_bytes, png, png_declaring
 from tests.servers import OriginServer, Server, origin_server, running_server
 
@@ -36,9 +36,8 @@ def origin() -> Iterator[OriginServer]:
         yield started
 
 
-def stored_objects(server: Server) -> list[Path]:
-    root = server.data_dir / "objects"
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def stored_objects(server: Server) -> list[str]:
+    return stored_keys(server)
 
 
 def image_count(server: Server) -> int:
