@@ -78,6 +78,7 @@ async def explain(
     need = route.need
     label = f"{route.method} {route.path}"
     needs = find_group(need.area, need.access).name if need.area else None
+    deciding: str | None = None
     try:
         check_principal(services.authn, principal, need, ip, at, params)
         if need.area is None:
@@ -90,9 +91,11 @@ async def explain(
         resource, _ = await resolve_resource(services, need, principal, params, body_account)
         decision = decide_need(principal, need, resource)
         if not decision.allowed:
+            deciding = decision.policy_id  # a deny policy, or None when nothing granted it
             raise PermissionDenied("; ".join(decision.reasons))
     except FlareliteError as exc:
-        return Explanation(False, exc.status, exc.code, exc.message, _why(exc), label, needs, None)
+        why = _why(exc)
+        return Explanation(False, exc.status, exc.code, exc.message, why, label, needs, deciding)
     return Explanation(True, 200, None, "OK", decision.reasons, label, needs, decision.policy_id)
 
 
@@ -128,7 +131,10 @@ def _body_account(principal: Principal, account_id: str | None) -> str:
     accounts = list(principal.reachable or {})
     if len(accounts) == 1:
         return accounts[0]
-    raise Invalid(detail="account.id: required (pass --account for create-zone requests)")
+    raise Invalid(
+        detail="account.id: required (name the create-zone body's account: "
+        "--account in the CLI, the Account field in the dashboard)"
+    )
 
 
 def _why(exc: FlareliteError) -> tuple[str, ...]:
