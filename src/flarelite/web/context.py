@@ -10,15 +10,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import structlog
-from jinja2 import Environment
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from flarelite.audit.events import Actor
 from flarelite.core.errors import FlareliteError
 from flarelite.identity.errors import UserNotFound
 from flarelite.identity.models import Account, Role, User, WebSession
@@ -27,6 +27,10 @@ from flarelite.tokens.secrets import matches
 from flarelite.web import auth
 from flarelite.web.errors import CsrfRefused, NotMember, ReadOnlyMember, crash_page, error_page
 from flarelite.web.security import add_security_headers, is_https, peer_is_trusted
+from flarelite.web.templating import environment
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +65,12 @@ class Dash:
     def signed_in_user(self) -> User:
         assert self.user is not None  # page() guarantees it for protected views
         return self.user
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in user as the audit log's actor of a change made on this page."""
+        user = self.signed_in_user
+        return Actor.user(user.id, user.email, self.client_ip, interface="UI")
 
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name) if self.form is not None else None
@@ -106,7 +116,7 @@ def page(*, public: bool = False) -> Callable[[View], Callable[[Request], Awaita
             dash = Dash(
                 request,
                 services,
-                request.app.state.dashboard_templates,
+                environment(),
                 request.app.state.dashboard_client_ip(request),
             )
             try:

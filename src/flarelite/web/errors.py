@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from flarelite.core.errors import FlareliteError
+from flarelite.web.templating import environment
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +39,7 @@ TITLES = {400: "Invalid request", 403: "Not allowed", 404: "Not found", 429: "To
 
 def error_page(request: Request, exc: FlareliteError) -> HTMLResponse:
     log.info("dashboard_error", status=exc.status, code=exc.code, error=str(exc))
-    templates = request.app.state.dashboard_templates
+    templates = environment()
     html = templates.get_template("error.html").render(
         title=TITLES.get(exc.status, "Something went wrong"),
         message=exc.message,
@@ -49,7 +50,7 @@ def error_page(request: Request, exc: FlareliteError) -> HTMLResponse:
 
 
 def crash_page(request: Request) -> HTMLResponse:
-    templates = request.app.state.dashboard_templates
+    templates = environment()
     html = templates.get_template("error.html").render(
         title="Something went wrong",
         message="The server could not finish this request. It has been logged.",

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from flarelite.web.context import View, page
-from flarelite.web.views import dns, images, session, tokens
+from flarelite.web.views import audit, check_access, dns, images, session, tokens
+from flarelite.web.views.check_access import Explain
 
 HERE = Path(__file__).parent
 GET, POST = ["GET"], ["POST"]
@@ -40,6 +40,7 @@ def _token_routes(base: str) -> list[Route]:
         _route(base + "/{token_id}/enable", tokens.set_status, POST),
         _route(base + "/{token_id}/delete", tokens.delete_confirm, GET),
         _route(base + "/{token_id}/delete", tokens.delete, POST),
+        _route(base + "/{token_id}/check-access", check_access.check_access, GET),
     ]
 
 
@@ -65,6 +66,7 @@ def routes() -> list[BaseRoute]:
         _route(account + "/images/{image_id:path}", images.details, GET),
         _route(account + "/dns", dns.zones, GET),
         _route(account + "/dns", dns.add_zone, POST),
+        _route(account + "/audit-log", audit.audit_log, GET),
         _route("/zones/{zone_id}/dns", dns.records, GET),
         _route("/zones/{zone_id}/dns", dns.add_record, POST),
         _route("/zones/{zone_id}/dns/{record_id}/edit", dns.edit_record_form, GET),
@@ -74,13 +76,9 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def install(app: Starlette, *, client_ip: Callable[[Request], str]) -> None:
-    """Add the dashboard to ``app``. ``client_ip`` is the API's rule (trusted proxies)."""
-    app.state.dashboard_templates = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def install(app: Starlette, *, client_ip: Callable[[Request], str], explain: Explain) -> None:
+    """Add the dashboard to ``app``. ``client_ip`` is the API's rule (trusted proxies);
+    ``explain`` is the API's policy simulator, behind "Check access" (api/explain.py)."""
     app.state.dashboard_client_ip = client_ip
+    app.state.dashboard_explain = explain
     app.router.routes.extend(routes())
