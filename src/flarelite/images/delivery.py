@@ -7,6 +7,8 @@ Misses are single-flight per cache key, rendered in the bounded TransformPool, s
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -16,6 +18,7 @@ from flarelite.images.delivery_lookup import DeliveryCatalogue, ImageFacts
 from flarelite.images.delivery_url import parse_delivery_path
 from flarelite.images.errors import (
     AccessDenied,
+    Busy,
     DeliveryError,
     DeliveryNotFound,
     FlexibleVariantsDisabled,
@@ -31,10 +34,21 @@ from flarelite.images.records import variant_prefix
 from flarelite.images.transform_pool import TransformPool
 from flarelite.images.url_signatures import check_signature
 from flarelite.images.variant_cache import BuiltVariant, VariantCache
+from flarelite.observability.metrics import (
+    STORAGE_ERRORS,
+    TRANSFORM_REJECTIONS,
+    TRANSFORM_SECONDS,
+    TRANSFORMS_IN_FLIGHT,
+    VARIANT_LOOKUPS,
+)
 from flarelite.storage.blobs import BlobNotFound, BlobStore
 from flarelite.storage.locks import BuildLocks
 
 log = structlog.get_logger(__name__)
+# Where each delivered variant came from (the cache hit ratio); resolved once, incremented only.
+_FROM_MEMORY = VARIANT_LOOKUPS.labels("memory")
+_FROM_STORE = VARIANT_LOOKUPS.labels("store")
+_BUILT = VARIANT_LOOKUPS.labels("built")
 STALE_WHILE_REVALIDATE = 7200  # §4.4 header shape
 _ACCEPT_MEMO_MAX = 256
 # Enlargements may not produce more than this; shrinking (output <= source) is always fine.
@@ -102,7 +116,11 @@ class DeliveryService:
             expires = check_signature(request.raw_path, request.query, keys, now)
         accept = self._accept_class(request.accept, plan.opts, image)
         key = cache_key(image, plan, accept)
-        built = self._cache.get(key) or await self._build(key, image, plan.opts, accept)
+        built = self._cache.get(key)
+        if built is None:
+            built = await self._build(key, image, plan.opts, accept)
+        else:
+            _FROM_MEMORY.inc()
         return Delivered(
             built,
             _cache_control(plan, expires, self._catalogue.now()),
@@ -148,6 +166,7 @@ class DeliveryService:
         async with self._locks.hold(key):
             hit = self._cache.get(key)
             if hit is not None:  # built by the request we waited for
+                _FROM_MEMORY.inc()
                 return hit
             blob_key = variant_prefix(image.account_id, image.id_hash) + key
             built = await self._stored(blob_key)
@@ -159,12 +178,27 @@ class DeliveryService:
                     except BlobNotFound as exc:  # deleted between the lookup and now
                         raise DeliveryNotFound(f"original {image.blob_key} gone") from exc
 
-                built = await self._pool.run(original, transform, opts, accept, self._limits)
+                built = await self._transform(original, opts, accept)
+                _BUILT.inc()
                 # One line per build (not per request): how often single-flight failed to hold.
                 log.info("variant_built", key=key, content_type=built.content_type)
                 await self._store(blob_key, built)
+            else:
+                _FROM_STORE.inc()
             self._cache.put(key, built)
             return built
+
+    async def _transform(
+        self, original: Callable[[], Awaitable[bytes]], opts: TransformOptions, accept: str
+    ) -> BuiltVariant:
+        TRANSFORMS_IN_FLIGHT.inc()  # the queue depth: running plus waiting for a slot
+        try:
+            return await self._pool.run(original, transform, opts, accept, self._limits)
+        except Busy:
+            TRANSFORM_REJECTIONS.inc()
+            raise
+        finally:
+            TRANSFORMS_IN_FLIGHT.dec()
 
     async def _stored(self, blob_key: str) -> BuiltVariant | None:
         try:
@@ -174,15 +208,30 @@ class DeliveryService:
 
     async def _store(self, blob_key: str, built: BuiltVariant) -> None:
         try:
-            await self._blobs.put(blob_key, built.encode())
+            await self._blobs.put(blob_key, built.encode(), durable=False)  # rebuildable
         except Exception as exc:  # the variant is served anyway; the next miss rebuilds it
             log.warning("variant_store_failed", key=blob_key, error=str(exc))
+            STORAGE_ERRORS.labels("variant_store").inc()
 
 
 def transform(
     data: bytes, opts: TransformOptions, accept: str, limits: RenderLimits
 ) -> BuiltVariant:
-    """Pick the output format from the original's header, render, tag. Runs in the pool."""
+    """Pick the output format from the original's header, render, tag. Runs in the pool;
+    its time is recorded in ``flarelite_transform_duration_seconds``."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        built = _transform(data, opts, accept, limits)
+        outcome = "ok"
+        return built
+    finally:
+        TRANSFORM_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+
+
+def _transform(
+    data: bytes, opts: TransformOptions, accept: str, limits: RenderLimits
+) -> BuiltVariant:
     try:
         fmt = containers.sniff(data)
         if fmt is None:

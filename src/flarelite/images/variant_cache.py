@@ -32,12 +32,20 @@ class BuiltVariant:
 
 
 class VariantCache:
-    """Least-recently-used entries up to ``max_bytes``; bigger items than a quarter are skipped."""
+    """Least-recently-used entries up to ``max_bytes``; bigger items than a quarter are skipped.
 
-    def __init__(self, max_bytes: int) -> None:
+    An entry is kept from the second time it is offered (a "doorkeeper" of recently offered
+    keys): a stream of one-off variants, such as resizes to random widths, then never pushes
+    out the hot ones or fills the worker's memory; a hot variant is served from the blob
+    store once more, then from here.
+    """
+
+    def __init__(self, max_bytes: int, *, doorkeeper_keys: int = 4096) -> None:
         self._max = max_bytes
         self._size = 0
         self._entries: OrderedDict[str, BuiltVariant] = OrderedDict()
+        self._offered: OrderedDict[str, None] = OrderedDict()
+        self._doorkeeper_keys = doorkeeper_keys
 
     def get(self, key: str) -> BuiltVariant | None:
         entry = self._entries.get(key)
@@ -51,6 +59,8 @@ class VariantCache:
         old = self._entries.pop(key, None)
         if old is not None:
             self._size -= len(old.data)
+        elif not self._offered_before(key):
+            return
         self._entries[key] = entry
         self._size += len(entry.data)
         while self._size > self._max:
@@ -59,8 +69,17 @@ class VariantCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._offered.clear()
         self._size = 0
 
     @property
     def size(self) -> int:
         return self._size
+
+    def _offered_before(self, key: str) -> bool:
+        if self._offered.pop(key, False) is None:
+            return True
+        self._offered[key] = None
+        if len(self._offered) > self._doorkeeper_keys:
+            self._offered.popitem(last=False)
+        return False

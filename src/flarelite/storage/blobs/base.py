@@ -28,8 +28,12 @@ class BlobStoreFailed(Unavailable):
 
 
 class BlobStore(Protocol):
-    async def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` atomically: readers see all of it or nothing."""
+    async def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data`` under ``key`` atomically: readers see all of it or nothing.
+
+        ``durable=False`` is for rebuildable data (built variants): the write may be lost to a
+        power cut, which saves the local store its fsyncs.
+        """
         ...
 
     async def get(self, key: str) -> bytes:

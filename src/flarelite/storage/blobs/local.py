@@ -34,9 +34,9 @@ class LocalBlobs(ObjectBlobs):
         super().__init__(LocalStore(prefix=root, mkdir=True), name=f"local:{root}")
         self.root = root
 
-    async def put(self, key: str, data: bytes) -> None:
+    async def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         path = self._path(key)
-        if path is None:  # unusual characters: obstore's encoding decides the file name
+        if path is None or not durable:  # obstore: atomic rename, no fsync
             await super().put(key, data)
             return
         await self._run(f"put {key}", lambda: write_durably(self.root, path, data))

@@ -39,7 +39,7 @@ class ObjectBlobs:
         except (BaseError, OSError) as exc:
             raise BlobStoreFailed(f"{self.name}: {what}: {exc}") from exc
 
-    async def put(self, key: str, data: bytes) -> None:
+    async def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         # object_store writes to a staging file and renames it (local) or PUTs in one
         # request (S3): a reader never sees a half-written blob.
         await self._run(f"put {key}", lambda: obstore.put(self._store, key, data))
