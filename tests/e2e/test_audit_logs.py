@@ -29,13 +29,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def tenant(server: Server) -> Tenant:
-    return make_tenant(server)
-
-
-@pytest.fixture(scope="module")
-def cf(server: Server, tenant: Tenant) -> cloudflare.Cloudflare:
-    return sdk(server, tenant.token)
+def cf(tenant_cf: cloudflare.Cloudflare) -> cloudflare.Cloudflare:
+    return tenant_cf  # this module works as the tenant, not as the server's admin
 
 
 def _logs(cf: cloudflare.Cloudflare, tenant: Tenant, **filters: Any) -> list[Any]:

@@ -23,19 +23,15 @@ from flarelite.identity.models import Role
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module")
+def cf(tenant_cf: cloudflare.Cloudflare) -> cloudflare.Cloudflare:
+    return tenant_cf  # this module works as the tenant, not as the server's admin
+
+
 ROW = re.compile(r'<tr class="audit-row"[^>]*>(.*?)</tr>', re.S)
 CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 TAG = re.compile(r"<[^>]+>")
-
-
-@pytest.fixture(scope="module")
-def tenant(server: Server) -> Tenant:
-    return make_tenant(server)
-
-
-@pytest.fixture(scope="module")
-def cf(server: Server, tenant: Tenant) -> cloudflare.Cloudflare:
-    return sdk(server, tenant.token)
 
 
 @pytest.fixture(scope="module")

@@ -17,24 +17,18 @@ from tests.factories import (
     Tenant,
     bearer,
     envelope_error,
-    make_tenant,
     make_zone,
     record_key,
     record_rows,
 )
-from tests.servers import Server, sdk
+from tests.servers import Server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def tenant(server: Server) -> Tenant:
-    return make_tenant(server)
-
-
-@pytest.fixture(scope="module")
-def cf(server: Server, tenant: Tenant) -> cloudflare.Cloudflare:
-    return sdk(server, tenant.token)
+def cf(tenant_cf: cloudflare.Cloudflare) -> cloudflare.Cloudflare:
+    return tenant_cf  # this module works as the tenant, not as the server's admin
 
 
 @pytest.fixture

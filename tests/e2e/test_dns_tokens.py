@@ -17,7 +17,6 @@ from tests.factories import (
     create_token,
     envelope_error,
     make_policy,
-    make_tenant,
     make_zone,
     zone_key,
 )
@@ -27,13 +26,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def tenant(server: Server) -> Tenant:
-    return make_tenant(server)
-
-
-@pytest.fixture(scope="module")
-def cf(server: Server, tenant: Tenant) -> cloudflare.Cloudflare:
-    return sdk(server, tenant.token)
+def cf(tenant_cf: cloudflare.Cloudflare) -> cloudflare.Cloudflare:
+    return tenant_cf  # this module works as the tenant, not as the server's admin
 
 
 @pytest.fixture(scope="module")

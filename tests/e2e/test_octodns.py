@@ -18,7 +18,7 @@ import yaml
 from octodns.manager import Manager
 from octodns.zone import Zone
 from octodns_cloudflare import CloudflareProvider
-from tests.factories import Tenant, all_zones_of, create_token, make_policy, make_tenant
+from tests.factories import Tenant, all_zones_of, create_token, make_policy
 from tests.servers import Server, sdk
 
 pytestmark = pytest.mark.e2e
@@ -126,11 +126,6 @@ class OctoSetup:
 
 def as_data(zone: Zone) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r.name, r._type): r.data for r in zone.records}
-
-
-@pytest.fixture(scope="module")
-def tenant(server: Server) -> Tenant:
-    return make_tenant(server)
 
 
 @pytest.fixture
