@@ -44,8 +44,21 @@ class Condition(BaseModel):
     request_dot_ip: IpList | None = Field(default=None, alias="request.ip")
 
 
+# Examples in the OpenAPI document: schemathesis starts its stateful runs from them.
+_TOKEN_EXAMPLE = {
+    "name": "readonly zones",
+    "policies": [
+        {
+            "effect": "allow",
+            "resources": {"com.cloudflare.api.account.zone.*": "*"},
+            "permission_groups": [{"id": "c8fed203ed3043cba015a93ad1616f1f"}],  # Zone Read
+        }
+    ],
+}
+
+
 class TokenCreateBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [_TOKEN_EXAMPLE]})
 
     name: str = Field(max_length=1000)
     policies: list[PolicyIn] = Field(max_length=200)
@@ -69,7 +82,9 @@ class AccountRef(BaseModel):
 class ZoneCreateBody(BaseModel):
     """octodns sends ``jump_start`` and may omit ``account`` (reference zones-dns.md §2.3)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"name": "example.com"}]}
+    )
 
     name: str = Field(max_length=300)
     account: AccountRef | None = None

@@ -7,6 +7,7 @@ pyvips failure becomes a DeliveryError here (the one boundary that calls libvips
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 import pyvips
@@ -17,6 +18,7 @@ from flarelite.images.errors import (
     EncodeFailed,
     InvalidSvg,
     NotAnImage,
+    TooLargeOrBusy,
     TooLargeToTransform,
     UnsupportedOriginal,
 )
@@ -65,6 +67,9 @@ class RenderLimits:
     max_animation_pixels: int = 50_000_000
     # AVIF encodes slowly: bigger outputs use the fallback format (§4.3, limits page).
     max_avif_side: int = 1_200
+    # Past this a render is stopped (9529): one slow image must not hold a worker for long.
+    # The slowest legal render measured here, sharpen on 81 MP, takes about 8 s.
+    deadline_seconds: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,13 @@ class Source:
     height: int
     frames: int
     has_alpha: bool
+    # An embedded ICC profile or a non-RGB space (CMYK, Lab): only then convert to sRGB.
+    needs_colour_transform: bool = True
+
+
+# Without a profile these already are sRGB (or its grey): a transform would change nothing,
+# yet lcms costs ~80 ns a pixel, 7 s for a 9000 x 9000 PNG (measured, hostile-image tests).
+_SRGB_SPACES = frozenset({"srgb", "rgb16", "b-w", "grey16"})
 
 
 def render(
@@ -110,11 +122,34 @@ def render(
     if kind is OutputKind.JSON:
         return _render_json(data, source, width, height)
     animated = source.frames > 1 and opts.anim and kind.keeps_animation
-    image = _load(data, job, animated=animated)
+    image = _load(data, job, animated=animated, colour=source.needs_colour_transform)
     for step in STEPS:
         image = step(image, job)
-    image = _materialise(image)
-    return Rendered(_encode(image, job), kind.content_type, width, height)
+    deadline = _Deadline(limits.deadline_seconds)
+    image = _materialise(deadline.watch(image), deadline)
+    return Rendered(_encode(deadline.watch(image), job, deadline), kind.content_type, width, height)
+
+
+class _Deadline:
+    """Kills libvips' evaluation of the images it watches once the render runs too long."""
+
+    def __init__(self, seconds: float) -> None:
+        self._ends = time.monotonic() + seconds
+        self.passed = False
+
+    def watch(self, image: pyvips.Image) -> pyvips.Image:
+        image.set_progress(True)  # libvips then calls back between batches of tiles
+        image.signal_connect("eval", self._check)
+        return image
+
+    def _check(self, image: pyvips.Image, _progress: object) -> None:
+        if time.monotonic() > self._ends:
+            self.passed = True
+            image.set_kill(True)  # the running operation fails with "killed"
+
+    def check_failure(self, exc: pyvips.Error) -> None:
+        if self.passed:
+            raise TooLargeOrBusy(f"render deadline passed: {exc}") from exc
 
 
 def probe(data: bytes, fmt: ImageFormat | None, opts: TransformOptions) -> Source:
@@ -135,7 +170,10 @@ def probe(data: bytes, fmt: ImageFormat | None, opts: TransformOptions) -> Sourc
     width, height = geometry.trimmed(size, opts)
     if width <= 0 or height <= 0:
         raise TooLargeToTransform(detail="The image has width or height of size 0")
-    return Source(fmt, width, height, frames, bool(header.hasalpha()))
+    managed = bool(header.get_typeof("icc-profile-data")) or header.interpretation not in (
+        _SRGB_SPACES
+    )
+    return Source(fmt, width, height, frames, bool(header.hasalpha()), managed)
 
 
 def _final_kind(
@@ -160,21 +198,22 @@ def _check_output(job: Job, limits: RenderLimits) -> tuple[int, int]:
     return width, height
 
 
-def _load(data: bytes, job: Job, *, animated: bool) -> pyvips.Image:
+def _load(data: bytes, job: Job, *, animated: bool, colour: bool = True) -> pyvips.Image:
     """Decode with shrink-on-load (thumbnail_buffer), EXIF rotation and ICC -> sRGB in one go."""
     options = f"n=-1,{_LOAD_OPTIONS}" if animated else _LOAD_OPTIONS
     width, height = job.plan.resize
     size = "force" if job.plan.distort else "both"
+    profile = {"export_profile": "srgb"} if colour else {}
     try:
         if job.opts.trim is None:
             return pyvips.Image.thumbnail_buffer(
-                data, width, height=height, size=size, option_string=options, export_profile="srgb"
+                data, width, height=height, size=size, option_string=options, **profile
             )
         # Trim needs the oriented full-size image first, so shrink-on-load is not possible.
         image = pyvips.Image.new_from_buffer(data, options, access="random").autorot()
         top, _, _, left = job.opts.trim
         image = _trim_frames(image, left, top, job)
-        return image.thumbnail_image(width, height=height, size=size, export_profile="srgb")
+        return image.thumbnail_image(width, height=height, size=size, **profile)
     except pyvips.Error as exc:
         raise DecodeFailed(f"load: {exc}") from exc
 
@@ -188,12 +227,13 @@ def _page_height(image: pyvips.Image) -> int:
     return int(image.get("page-height")) if image.get_typeof("page-height") else image.height
 
 
-def _materialise(image: pyvips.Image) -> pyvips.Image:
+def _materialise(image: pyvips.Image, deadline: _Deadline) -> pyvips.Image:
     # pyvips is lazy: decoding happens when pixels are first needed. Copying the (already
     # small) result to memory here separates decode errors (422) from encode errors (500).
     try:
         return image.copy_memory()
     except pyvips.Error as exc:
+        deadline.check_failure(exc)
         raise DecodeFailed(f"decode: {exc}") from exc
 
 
@@ -206,7 +246,7 @@ def _keep_flags(job: Job) -> str:
     return "exif:xmp:iptc:icc" if job.opts.metadata == "keep" else "exif"
 
 
-def _encode(image: pyvips.Image, job: Job) -> bytes:
+def _encode(image: pyvips.Image, job: Job, deadline: _Deadline) -> bytes:
     quality = job.opts.quality or DEFAULT_QUALITY
     keep = _keep_flags(job)
     kind = job.kind
@@ -227,6 +267,7 @@ def _encode(image: pyvips.Image, job: Job) -> bytes:
             return image.pngsave_buffer(palette=palette, Q=quality, effort=4, keep=keep)
         return image.gifsave_buffer(effort=4, keep=keep)
     except pyvips.Error as exc:
+        deadline.check_failure(exc)
         raise EncodeFailed(f"{kind}: {exc}") from exc
 
 
