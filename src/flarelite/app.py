@@ -19,21 +19,27 @@ from starlette.responses import JSONResponse, Response
 
 from flarelite import __version__
 from flarelite.api import errors as api_errors
-from flarelite.api.auth import rate_limit_headers
+from flarelite.api.auth import rate_limit_headers, request_ip
 from flarelite.api.cors import UploadCorsMiddleware
+from flarelite.api.explain import explain
 from flarelite.api.handlers.direct_uploads import upload_to_url
+from flarelite.api.handlers.leaks import LEAK_INTAKE_PATH, receive_leak_report
+from flarelite.api.openapi_models import finish_openapi
 from flarelite.api.paths import RawPathMiddleware, register_convertors
 from flarelite.api.routes import SECURITY_SCHEMES, install_routes
 from flarelite.cdn.app import DeliveryApp, DeliveryMount
 from flarelite.cdn.invalidation import ImagesWriteSignal
 from flarelite.config import Settings
+from flarelite.control.app import ControlMiddleware
 from flarelite.core.clock import Clock
 from flarelite.images.direct_upload import UPLOAD_PATH
 from flarelite.images.pipeline import configure_vips
 from flarelite.observability.access import AccessMiddleware
 from flarelite.observability.logging import configure_logging
+from flarelite.observability.request_metrics import RequestMetricsMiddleware, metrics_endpoint
 from flarelite.services import Services, build
 from flarelite.storage.blobs import BlobNotFound
+from flarelite.web.routes import install as install_dashboard
 
 log = structlog.get_logger(__name__)
 LAST_USED_FLUSH_SECONDS = 5.0
@@ -71,12 +77,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     install_routes(app)
+    # Server-rendered pages at /login, /profile…, with the API's client-IP rule and simulator.
+    install_dashboard(app, client_ip=request_ip, explain=explain)
     _declare_security(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+    app.add_api_route(
+        "/metrics",
+        metrics_endpoint(settings.metrics_token),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     # The one-time direct creator upload URL: no credentials, the token is the capability.
     app.add_api_route(
         UPLOAD_PATH + "/{token}", upload_to_url, methods=["POST"], include_in_schema=False
+    )
+    # GitHub secret-scanning reports: the signature is the credential (SECURITY.md).
+    app.add_api_route(
+        LEAK_INTAKE_PATH, receive_leak_report, methods=["POST"], include_in_schema=False
     )
     api_errors.install(app)
     app.add_middleware(RawPathMiddleware)
@@ -89,6 +107,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(ImagesWriteSignal, bump=lambda: app.state.services.image_changes.bump)
     # Outermost: delivery GET/HEAD never enter FastAPI's routing, access log or error map.
     app.add_middleware(DeliveryMount, delivery=DeliveryApp(lambda: app.state.services.delivery))
+    if settings.test_control:  # CI only (docs/test-control.md): reset, seed, clock, faults
+        app.add_middleware(
+            ControlMiddleware, services=lambda: app.state.services, data_dir=settings.data_dir
+        )
+    # Outermost of all: every request is counted, delivery and injected faults included.
+    app.add_middleware(RequestMetricsMiddleware)
     return app
 
 
@@ -98,7 +122,7 @@ def _declare_security(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = build_schema()
+            schema = finish_openapi(build_schema())
             schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
             app.openapi_schema = schema
         return app.openapi_schema

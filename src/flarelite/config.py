@@ -94,6 +94,27 @@ class Settings:
         "the blob store); 0 turns the in-process cache off.",
         "FLARELITE_VARIANT_CACHE_MB",
     )
+    leak_keys: Path | None = _doc(
+        "Path to a JSON file of the public keys that sign GitHub secret-scanning reports "
+        "(GitHub's own public_keys document, or {key id: PEM}); unset turns the leak intake "
+        "off (every report is refused).",
+        "FLARELITE_LEAK_KEYS",
+    )
+    metrics_token: str | None = _doc(
+        "Bearer token that /metrics (Prometheus) requires; unset turns /metrics off (404).",
+        "FLARELITE_METRICS_TOKEN",
+    )
+    storage_options: Mapping[str, str] = _doc(
+        "Endpoint, region and credentials of an s3:// store, as obstore reads them: "
+        "AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, "
+        "AWS_ALLOW_HTTP (true for a plain-http endpoint such as a local MinIO or moto).",
+        "AWS_*",
+    )
+    test_control: bool = _doc(
+        "1 turns on the test-control plane under /_flarelite/ (reset, seed, fake clock, "
+        "faults) for CI; never in production: anyone reaching it can wipe the data.",
+        "FLARELITE_TEST_CONTROL",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,7 +157,12 @@ class Settings:
         transform_workers = _int(env, "FLARELITE_TRANSFORM_WORKERS", 0, problems)
         transform_queue = _int(env, "FLARELITE_TRANSFORM_QUEUE", 64, problems)
         # Small by default: hot variants are tens of KB, and every MB is paid per worker.
-        variant_cache_mb = _int(env, "FLARELITE_VARIANT_CACHE_MB", 16, problems)
+        variant_cache_mb = _int(env, "FLARELITE_VARIANT_CACHE_MB", 8, problems)
+        leak_keys = _existing_file(env.get("FLARELITE_LEAK_KEYS"), "FLARELITE_LEAK_KEYS", problems)
+        metrics_token = env.get("FLARELITE_METRICS_TOKEN") or None
+        if metrics_token is not None and len(metrics_token) < 16:
+            problems.append("FLARELITE_METRICS_TOKEN: must be at least 16 characters")
+        test_control = _flag(env, "FLARELITE_TEST_CONTROL", problems)
         raw_key = env.get("FLARELITE_SECRET_KEY")
         if raw_key is not None and len(raw_key) < 32:
             problems.append("FLARELITE_SECRET_KEY: must be at least 32 characters")
@@ -158,6 +184,11 @@ class Settings:
             transform_workers=transform_workers,
             transform_queue=transform_queue,
             variant_cache_mb=variant_cache_mb,
+            leak_keys=leak_keys,
+            metrics_token=metrics_token,
+            test_control=test_control,
+            # Read here, not by obstore from the process, so Settings.from_env(env) is complete.
+            storage_options={k: v for k, v in env.items() if k.startswith("AWS_")},
         )
 
     def with_secret_key(self) -> Settings:
@@ -248,6 +279,15 @@ def _flag(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
         return True
     problems.append(f"{name}: expected 1 or 0, got {raw!r}")
     return False
+
+
+def _existing_file(raw: str | None, name: str, problems: list[str]) -> Path | None:
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_file():
+        problems.append(f"{name}: no file at {str(path)!r}")
+    return path
 
 
 def _networks(

@@ -6,7 +6,7 @@ The only place (with the CLI) that picks concrete backends, by URL scheme, from 
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from flarelite.audit.service import AuditLog
 from flarelite.config import Settings
 from flarelite.core.clock import Clock, SystemClock
 from flarelite.dns.service import RecordService
@@ -31,13 +32,18 @@ from flarelite.images.variant_cache import VariantCache
 from flarelite.images.variants import VariantService
 from flarelite.storage.blobs import BlobStore
 from flarelite.storage.blobs.local import local_blobs
-from flarelite.storage.blobs.s3 import s3_blobs
+from flarelite.storage.blobs.s3 import s3_blobs, s3_settings
 from flarelite.storage.changes import IMAGES_TOPIC, TOKENS_TOPIC, ChangeFeed, FileChangeFeed
 from flarelite.storage.db import make_async_engine, make_session_factory
 from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter
 from flarelite.storage.locks import BuildLocks, LocalLocks
+from flarelite.storage.shared_clock import FileClock
 from flarelite.tokens.authn import Authenticator
+from flarelite.tokens.leaks import LeakIntake
 from flarelite.tokens.service import TokenService
+
+# Failed dashboard logins allowed per email and per client IP in each five-minute window.
+LOGIN_FAILURES = 10
 
 if TYPE_CHECKING:  # the client library is imported only when Redis is configured
     from redis.asyncio import Redis
@@ -53,6 +59,7 @@ class Services:
     changes: ChangeFeed  # tokens and memberships
     image_changes: ChangeFeed  # images, variants, keys, config
     limiter: RateLimiter
+    login_limiter: RateLimiter  # dashboard login failures, per email and per client IP
     identity: IdentityService
     tokens: TokenService
     authn: Authenticator
@@ -65,6 +72,8 @@ class Services:
     zones: ZoneService
     records: RecordService
     delivery: DeliveryService
+    audit: AuditLog
+    leaks: LeakIntake
     redis: Redis | None = None
 
     def background_tasks(self) -> list[Callable[[], Awaitable[None]]]:
@@ -80,7 +89,7 @@ class Services:
 def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Wire every backend and domain service; nothing here does I/O until first used."""
     settings = settings.with_secret_key()
-    clock = clock or SystemClock()
+    clock = clock or (control_clock(settings) if settings.test_control else SystemClock())
     engine = make_async_engine(settings.database_url)
     sessions = make_session_factory(engine)
     # CPU work (argon2, image transforms) never runs on anyio's shared default pool.
@@ -97,17 +106,24 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
             else MemoryRateLimiter(settings.rate_limit)
         )
     identity = IdentityService(sessions, clock, cpu, on_change=changes.bump)
+    audit = AuditLog(sessions, clock)  # one log; token, image and variant changes write to it
     zones = ZoneService(
         sessions, clock, name_servers=settings.nameservers, initial_status=settings.zone_status
     )
     records = RecordService(sessions, clock)
     tokens = TokenService(
-        sessions, clock, settings.secret_key, identity, changes, zone_accounts=zones.zone_accounts
+        sessions,
+        clock,
+        settings.secret_key,
+        identity,
+        changes,
+        zone_accounts=zones.zone_accounts,
+        audit=audit,
     )
     authn = Authenticator(sessions, settings.secret_key, identity, changes)
-    blobs = open_blob_store(settings.storage_url)
-    images = ImagesService(sessions, clock, cpu, blobs, identity, settings.images)
-    variants = VariantService(sessions, clock)
+    blobs = open_blob_store(settings.storage_url, settings.storage_options)
+    images = ImagesService(sessions, clock, cpu, blobs, identity, settings.images, audit=audit)
+    variants = VariantService(sessions, clock, audit)
     keys = SigningKeyService(sessions, clock)
     config = AccountConfigService(sessions, clock)
     return Services(
@@ -119,6 +135,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         changes=changes,
         image_changes=image_changes,
         limiter=limiter,
+        # Login throttling stays on even when FLARELITE_RATE_LIMIT=0 turns API limits off.
+        login_limiter=(
+            _redis_limiter(redis, LOGIN_FAILURES) if redis else MemoryRateLimiter(LOGIN_FAILURES)
+        ),
         identity=identity,
         tokens=tokens,
         authn=authn,
@@ -140,8 +160,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
             build_locks(redis),
             VariantCache(settings.delivery.variant_cache_bytes),
         ),
+        audit=audit,
+        leaks=LeakIntake(tokens, settings.secret_key, settings.leak_keys),
         redis=redis,
     )
+
+
+def control_clock(settings: Settings) -> FileClock:
+    """The test-control plane's clock: shared by every worker (and CLI) through the data dir."""
+    return FileClock(settings.data_dir / "run" / "clock")
 
 
 def _connect_redis(settings: Settings) -> Redis | None:
@@ -176,11 +203,15 @@ def build_locks(redis: Redis | None) -> BuildLocks:
     return RedisLocks(redis)
 
 
-def open_blob_store(url: str) -> BlobStore:
-    """The blob store named by FLARELITE_STORAGE_URL: ``file://`` folder or ``s3://`` bucket."""
+def open_blob_store(url: str, options: Mapping[str, str] | None = None) -> BlobStore:
+    """The blob store named by FLARELITE_STORAGE_URL: ``file://`` folder or ``s3://`` bucket.
+
+    ``options`` are the AWS_* settings (endpoint, region, credentials) for ``s3://``.
+    """
     parts = urlsplit(url)
     if parts.scheme == "file":
         return local_blobs(Path(unquote(parts.path)))
     if parts.scheme == "s3":
-        return s3_blobs(url)
+        config, allow_http = s3_settings(options or {})
+        return s3_blobs(url, config, allow_http=allow_http)
     raise ValueError(f"unsupported storage URL scheme {parts.scheme!r} (use file:// or s3://)")

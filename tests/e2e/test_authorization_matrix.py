@@ -228,6 +228,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/memberships"): Call(),
     ("GET", "/accounts"): Call(),
     ("GET", "/accounts/{account_id}"): Call(),
+    ("GET", "/accounts/{account_id}/audit_logs"): Call(),
     # user-owned tokens
     ("GET", "/user/tokens/verify"): Call(),
     ("GET", "/user/tokens/permission_groups"): Call(),

@@ -52,6 +52,17 @@ async def test_a_new_window_starts_counting_again(limiter: RateLimiter) -> None:
     assert (await limiter.hit((key,), NOW + 300)).allowed
 
 
+async def test_count_reads_the_highest_count_without_counting(limiter: RateLimiter) -> None:
+    email, ip = _key(), _key()
+    assert await limiter.count((email, ip), NOW) == 0
+    for _ in range(3):
+        await limiter.hit((email, ip), NOW)
+    await limiter.hit((ip,), NOW)
+    assert await limiter.count((email, ip), NOW) == 4
+    assert await limiter.count((email, ip), NOW) == 4  # reading did not count
+    assert await limiter.count((email, ip), NOW + 300) == 0  # a new window
+
+
 async def test_redis_limiter_shares_counts_across_instances() -> None:
     first, second = redis_client(), redis_client()
     key = _key()

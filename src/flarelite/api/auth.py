@@ -7,19 +7,23 @@ Routes declare a ``Need`` in ``api/routes.py``; this module turns it into a deci
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import structlog
 from starlette.requests import Request
 
 from flarelite.api.clientip import client_ip
-from flarelite.core.errors import Invalid, RateLimited
+from flarelite.core.errors import FlareliteError, Invalid, RateLimited
 from flarelite.dns.errors import ZoneNotFound
 from flarelite.images.batch import is_batch_token, verify_batch_token
+from flarelite.observability.metrics import AUTH_OUTCOMES, RATE_LIMIT_REJECTIONS
 from flarelite.services import Services
 from flarelite.storage.limits import Verdict
-from flarelite.tokens.authn import Principal
+from flarelite.tokens.authn import Authenticator, Principal
 from flarelite.tokens.catalog import Access, Area, Scope
 from flarelite.tokens.conditions import Condition
 from flarelite.tokens.errors import (
@@ -27,6 +31,7 @@ from flarelite.tokens.errors import (
     InvalidAccessToken,
     InvalidApiToken,
     LocationRefused,
+    MalformedAuthorization,
     MissingAuthorizationHeader,
     MissingCredentials,
     PermissionDenied,
@@ -34,10 +39,11 @@ from flarelite.tokens.errors import (
     UnknownGlobalKey,
     UnknownToken,
 )
-from flarelite.tokens.policy import Resource, decide
+from flarelite.tokens.policy import Decision, Resource, decide
 from flarelite.tokens.secrets import TokenKind
 
 log = structlog.get_logger(__name__)
+_ALLOWED = AUTH_OUTCOMES.labels("allowed")  # resolved once: the hot path only increments
 
 
 class On(StrEnum):
@@ -72,6 +78,16 @@ def principal_of(request: Request) -> Principal:
 
 
 async def authorise(request: Request, need: Need) -> Principal:
+    try:
+        principal = await _authorise(request, need)
+    except FlareliteError as exc:
+        AUTH_OUTCOMES.labels(auth_outcome(exc)).inc()
+        raise
+    _ALLOWED.inc()
+    return principal
+
+
+async def _authorise(request: Request, need: Need) -> Principal:
     services = services_of(request)
     header = request.headers.get("authorization")
     if header is None:
@@ -80,37 +96,83 @@ async def authorise(request: Request, need: Need) -> Principal:
         return _authorise_batch(request, header.partition(" ")[2].strip())
     try:
         principal = await services.authn.authenticate(header)
-        ip = request_ip(request)
-        services.authn.check_usable(principal, ip, services.clock.now())
+    except UnknownToken as exc:
+        raise _invalid_token(need) from exc
+    now = services.clock.now()
+    check_principal(services.authn, principal, need, request_ip(request), now, request.path_params)
+    request.state.rate_limit = await _count_request(services, principal)
+    if need.area is not None:
+        resource = await _resource(request, need, principal)
+        decision = decide_need(principal, need, resource)
+        if not decision.allowed:
+            log.info("access_denied", token_id=principal.token_id, reasons=list(decision.reasons))
+            raise PermissionDenied("; ".join(decision.reasons))
+    services.authn.note_used(principal.token_id, now)
+    request.state.principal = principal
+    return principal
+
+
+def check_principal(
+    authn: Authenticator,
+    principal: Principal,
+    need: Need,
+    ip: str,
+    now: datetime,
+    path_params: Mapping[str, Any],
+) -> None:
+    """What the guard checks of a known token before its policies (shared with ``explain``):
+    usable now from ``ip``, and of a kind this endpoint takes. Raises the public error."""
+    try:
+        authn.check_usable(principal, ip, now)
     except TokenUnusable as exc:
         if exc.reason == "ip":
             raise LocationRefused(
                 detail=f"Cannot use the access token from location: {exc.client_ip}"
             ) from exc
         raise _invalid_token(need) from exc
-    except UnknownToken as exc:
-        raise _invalid_token(need) from exc
-    if need.verify is not None and not _verifies_here(principal, need, request):
+    if need.verify is not None and not _verifies_here(principal, need, path_params):
         raise InvalidApiToken("token of another kind or account on this verify endpoint")
     if need.user_tokens_only and principal.kind is TokenKind.ACCOUNT:
         raise AccountTokenNotSupported(detail=need.user_tokens_only)
-    request.state.rate_limit = await _count_request(services, principal)
-    if need.area is not None:
-        resource = await _resource(request, need, principal)
-        decision = decide(
-            principal.policies,
-            need.area,
-            need.access,
-            resource,
-            principal.owner,
-            principal.reachable,
-        )
-        if not decision.allowed:
-            log.info("access_denied", token_id=principal.token_id, reasons=list(decision.reasons))
-            raise PermissionDenied("; ".join(decision.reasons))
-    services.authn.note_used(principal.token_id, services.clock.now())
-    request.state.principal = principal
-    return principal
+
+
+def decide_need(principal: Principal, need: Need, resource: Resource) -> Decision:
+    """The policy decision for a route's need on ``resource`` (shared with ``explain``)."""
+    assert need.area is not None
+    return decide(
+        principal.policies,
+        need.area,
+        need.access,
+        resource,
+        principal.owner,
+        principal.reachable,
+    )
+
+
+def auth_outcome(exc: FlareliteError) -> str:
+    """The metrics label for a refused request: why the guard said no."""
+    cause = exc.__cause__
+    if isinstance(exc, MissingCredentials | MissingAuthorizationHeader | UnknownGlobalKey):
+        return "missing_credentials"
+    if isinstance(exc, MalformedAuthorization):
+        return "malformed"
+    if isinstance(exc, LocationRefused):
+        return "ip"
+    if isinstance(cause, UnknownToken):
+        return "unknown_token"
+    if isinstance(cause, TokenUnusable):
+        return cause.reason or "unusable"  # disabled | expired (also "not yet valid")
+    if isinstance(exc, PermissionDenied):
+        return "permission"
+    if isinstance(exc, RateLimited):
+        return "rate_limited"
+    if isinstance(exc, InvalidApiToken | AccountTokenNotSupported):
+        return "wrong_endpoint"
+    if isinstance(exc, InvalidAccessToken):
+        return "batch_token"
+    if isinstance(exc, ZoneNotFound):
+        return "zone_not_found"
+    return "bad_request"
 
 
 def _authorise_batch(request: Request, value: str) -> Principal:
@@ -161,6 +223,7 @@ async def _count_request(services: Services, principal: Principal) -> Verdict:
     now = time.time()
     verdict = await services.limiter.hit(keys, now)
     if not verdict.allowed:
+        RATE_LIMIT_REJECTIONS.inc()
         retry_after = max(1, int(verdict.reset_at - now + 0.999))
         raise RateLimited(
             f"rate limit reached for {keys}",
@@ -171,21 +234,40 @@ async def _count_request(services: Services, principal: Principal) -> Verdict:
 
 
 async def _resource(request: Request, need: Need, principal: Principal) -> Resource:
+    resource, zone = await resolve_resource(
+        services_of(request),
+        need,
+        principal,
+        request.path_params,
+        lambda: _body_account_id(request, principal),
+    )
+    if zone is not None:
+        request.state.zone = zone  # the handler reuses it instead of a second query
+    return resource
+
+
+async def resolve_resource(
+    services: Services,
+    need: Need,
+    principal: Principal,
+    path_params: Mapping[str, Any],
+    body_account_id: Callable[[], Awaitable[str]],
+) -> tuple[Resource, Any]:
+    """What the route acts on, and the zone row when it is a zone (shared with ``explain``)."""
     if need.on is On.USER:
-        return Resource(scope=Scope.USER, id=principal.user_id or "")
+        return Resource(scope=Scope.USER, id=principal.user_id or ""), None
     if need.on is On.ACCOUNT:
-        account_id = str(request.path_params["account_id"])
-        return Resource(scope=Scope.ACCOUNT, id=account_id, account_id=account_id)
+        account_id = str(path_params["account_id"])
+        return Resource(scope=Scope.ACCOUNT, id=account_id, account_id=account_id), None
     if need.on is On.NEW_ZONE:
-        account_id = await _body_account_id(request, principal)
-        return Resource(scope=Scope.ZONE, id=ANY_ZONE_PROBE, account_id=account_id)
+        account_id = await body_account_id()
+        return Resource(scope=Scope.ZONE, id=ANY_ZONE_PROBE, account_id=account_id), None
     if need.on is On.ZONE:
-        zone_id = str(request.path_params["zone_id"])
-        zone = await services_of(request).zones.find(zone_id)
+        zone_id = str(path_params["zone_id"])
+        zone = await services.zones.find(zone_id)
         if zone is None:
             raise _missing_zone(principal, need, zone_id)
-        request.state.zone = zone  # the handler reuses it instead of a second query
-        return Resource(scope=Scope.ZONE, id=zone.id, account_id=zone.account_id)
+        return Resource(scope=Scope.ZONE, id=zone.id, account_id=zone.account_id), zone
     raise AssertionError(f"no resource resolver for {need.on}")
 
 
@@ -227,11 +309,11 @@ async def _body_account_id(request: Request, principal: Principal) -> str:
     raise Invalid(detail="account.id: required", pointer="account.id")
 
 
-def _verifies_here(principal: Principal, need: Need, request: Request) -> bool:
+def _verifies_here(principal: Principal, need: Need, path_params: Mapping[str, Any]) -> bool:
     # Account tokens verify only under /accounts/{id}/tokens/verify (reference tokens.md §2.9).
     if need.verify is TokenKind.USER:
         return principal.kind is TokenKind.USER
-    return principal.kind is TokenKind.ACCOUNT and principal.account_id == request.path_params.get(
+    return principal.kind is TokenKind.ACCOUNT and principal.account_id == path_params.get(
         "account_id"
     )
 

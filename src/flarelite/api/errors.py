@@ -14,6 +14,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from flarelite.api.envelope import failure
 from flarelite.core.errors import ErrorDetail, FlareliteError, Internal
+from flarelite.observability.metrics import STORAGE_ERRORS
+from flarelite.storage.blobs import BlobStoreFailed
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +33,8 @@ async def on_flarelite_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FlareliteError)
     if exc.status >= 500:
         log.error("request_failed", error=str(exc), code=exc.code)
+        if isinstance(exc, BlobStoreFailed):
+            STORAGE_ERRORS.labels("api").inc()
     return error_response(exc)
 
 

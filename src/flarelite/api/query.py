@@ -37,4 +37,18 @@ def wide_paging(
     )
 
 
+def log_paging(
+    page: Annotated[float | None, Query(ge=1, le=1_000_000)] = None,
+    per_page: Annotated[float | None, Query(ge=1, le=1000)] = None,
+) -> PageRequest:
+    """page/per_page for audit logs: 100 per page by default, up to 1000 (Cloudflare's v1)."""
+    return PageRequest.parse(
+        _whole(page, "page"),
+        _whole(per_page, "per_page"),
+        default_per_page=100,
+        min_per_page=1,
+        max_per_page=1000,
+    )
+
+
 Direction = Annotated[Literal["asc", "desc"] | None, Query()]

@@ -54,12 +54,22 @@ class AuditLog:
         ip: str | None,
         succeeded: bool,
         interface: Interface = "UI",
+        reason: str | None = None,
     ) -> AuditEvent:
         """A dashboard sign-in attempt. ``user_id`` is None when the email names no user; the
-        event is then kept but shows in no account's log (there is no member to show it to)."""
+        event is then kept but shows in no account's log (there is no member to show it to).
+        ``reason`` says why a failure failed (``wrong_credentials``, ``throttled``)."""
         # An unknown email is kept as typed (bounded) and attributed to no user id.
         actor = Actor.user(user_id or "", email[:320], ip, interface=interface)
-        entry = Entry(Action.LOGIN, ResourceType.USER, user_id, user_id=user_id, result=succeeded)
+        metadata = {"reason": reason} if reason else {}
+        entry = Entry(
+            Action.LOGIN,
+            ResourceType.USER,
+            user_id,
+            user_id=user_id,
+            result=succeeded,
+            metadata=metadata,
+        )
         return await self.record(entry, actor)
 
     async def list(

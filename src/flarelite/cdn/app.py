@@ -14,6 +14,7 @@ from flarelite.cdn.errors import Headers, as_delivery_error, error_response
 from flarelite.images.delivery import Delivered, DeliveryRequest, DeliveryService
 from flarelite.images.delivery_url import PREFIX
 from flarelite.images.svg import SVG_CSP
+from flarelite.observability.metrics import DELIVERY_BYTES
 
 _METHODS = frozenset({"GET", "HEAD"})
 _SVG_CSP = SVG_CSP.encode()
@@ -33,6 +34,7 @@ class DeliveryApp:
             status, headers, body = error_response(as_delivery_error(exc))
         else:
             status, headers, body = _success(delivered)
+            DELIVERY_BYTES.inc(len(body) if scope["method"] == "GET" else 0)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}

@@ -10,6 +10,8 @@ import structlog
 
 from flarelite.core.errors import FlareliteError, Unavailable
 from flarelite.images.errors import Busy, DeliveryError, TransformInternal
+from flarelite.observability.metrics import STORAGE_ERRORS
+from flarelite.storage.blobs import BlobStoreFailed
 
 log = structlog.get_logger(__name__)
 RETRY_AFTER_SECONDS = 1
@@ -23,6 +25,8 @@ def as_delivery_error(exc: BaseException) -> DeliveryError:
         return exc
     if isinstance(exc, Unavailable):  # blob store or database down: retryable, not our bug
         log.warning("delivery_backend_unavailable", error=str(exc))
+        if isinstance(exc, BlobStoreFailed):
+            STORAGE_ERRORS.labels("delivery").inc()
         return Busy(str(exc))
     if isinstance(exc, FlareliteError):
         log.error("delivery_unexpected_domain_error", error=repr(exc))

@@ -1,4 +1,4 @@
-"""`flarelite` commands: serve, init, migrate, users.
+"""`flarelite` commands: serve, init, migrate, users, fsck.
 
 Heavy modules are imported inside the commands: the `serve` supervisor stays small, and
 its workers (spawned) and the one-off preparation child import what they need themselves.
@@ -11,7 +11,10 @@ from typing import Annotated
 
 import typer
 
+from flarelite.cli.fsck import fsck
+from flarelite.cli.images import images as images_cli
 from flarelite.cli.settings import load_settings
+from flarelite.cli.tokens import tokens as tokens_cli
 from flarelite.config import Settings
 
 app = typer.Typer(
@@ -19,6 +22,9 @@ app = typer.Typer(
 )
 users = typer.Typer(help="Manage dashboard users.", no_args_is_help=True)
 app.add_typer(users, name="users")
+app.add_typer(tokens_cli, name="tokens")
+app.add_typer(images_cli, name="images")
+app.command()(fsck)
 
 
 @app.command()
@@ -31,8 +37,13 @@ def serve(
     from flarelite.cli.serve import prepare_in_child
     from flarelite.cli.serve import serve as run_server
 
-    load_settings()  # fail fast with clear lines; also writes the shared secret key before forking
+    settings = load_settings()  # fail fast; also writes the shared secret key before forking
     prepare_in_child()  # migrations and the first-run user, in a child that exits afterwards
+    if settings.metrics_token:
+        from flarelite.observability.multiprocess import prepare_metrics_dir
+
+        # Before any worker imports prometheus_client: workers share one metrics folder.
+        prepare_metrics_dir(settings.data_dir)
     base = f"http://{host}:{port}"
     typer.echo(f"flarelite: serving on {base}  (API: {base}/client/v4, docs: {base}/docs)")
     run_server(host, port, workers)

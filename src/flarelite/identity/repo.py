@@ -39,5 +39,10 @@ async def memberships_of(
     return [(m, a) for m, a in (await session.execute(query)).all()]
 
 
+async def member_ids(session: AsyncSession, account_id: str) -> Sequence[str]:
+    query = select(Membership.user_id).where(Membership.account_id == account_id)
+    return (await session.execute(query)).scalars().all()
+
+
 async def count_users(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(User))).scalar_one())

@@ -130,12 +130,40 @@ class IdentityService:
         """account id → the user's role there: what the user's tokens may ever reach."""
         return {m.account_id: Role(m.role) for m, _ in await self.memberships(user_id)}
 
+    async def member_ids(self, account_id: str) -> Sequence[str]:
+        """The ids of every user who is a member of the account (any role)."""
+        async with self._sessions() as session:
+            return await repo.member_ids(session, account_id)
+
     async def authenticate(self, email: str, password: str) -> User | None:
         """The user when the password matches, else None (same cost either way)."""
         user = await self.find_user_by_email(email)
         stored = user.password_hash if user else _dummy_hash()
         ok = await anyio.to_thread.run_sync(verify_password, stored, password, limiter=self._cpu)
         return user if ok and user else None
+
+    async def change_password(self, user_id: str, current: str, new: str) -> bool:
+        """Set a new password when ``current`` matches; False (and no change) when it does not.
+
+        Raises ``WeakPassword`` for a too-short new password. Ending the user's other dashboard
+        sessions is the caller's job (it knows which session to keep).
+        """
+        user = await self.get_user(user_id)
+        ok = await anyio.to_thread.run_sync(
+            verify_password, user.password_hash, current, limiter=self._cpu
+        )
+        if not ok:
+            return False
+        if len(new) < MIN_PASSWORD_LENGTH:
+            raise WeakPassword(pointer="new_password")
+        new_hash = await anyio.to_thread.run_sync(hash_password, new, limiter=self._cpu)
+        async with self._sessions.begin() as session:
+            row = await repo.user_by_id(session, user_id)
+            if row is None:
+                raise UserNotFound(user_id)
+            row.password_hash = new_hash
+            row.modified_on = self._clock.now()
+        return True
 
     async def has_users(self) -> bool:
         async with self._sessions() as session:

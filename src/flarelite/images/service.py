@@ -18,6 +18,8 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flarelite.audit.events import Action, Actor, Entry, ResourceType
+from flarelite.audit.service import AuditLog
 from flarelite.config import ImagesSettings
 from flarelite.core.clock import Clock
 from flarelite.identity.service import IdentityService
@@ -68,6 +70,20 @@ class UploadInput:
 
 
 @dataclass(frozen=True, slots=True)
+class RestoredImage:
+    """An image copied from another Images service (import): its id and upload time are kept."""
+
+    account_id: str
+    image_id: str
+    data: bytes
+    filename: str | None = None
+    creator: str | None = None
+    metadata: dict[str, Any] | None = None
+    requires_signed_urls: bool = False
+    uploaded: datetime | None = None  # None: now
+
+
+@dataclass(frozen=True, slots=True)
 class ListQuery:
     per_page: int = 1000
     cursor: str | None = None
@@ -99,9 +115,11 @@ class ImagesService:
         identity: IdentityService,
         settings: ImagesSettings,
         limits: UploadLimits | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditLog(sessions, clock)  # deletes are always audited
         self._cpu = cpu
         self._blobs = blobs
         self._identity = identity
@@ -131,6 +149,37 @@ class ImagesService:
             meta=meta,
             require_signed_urls=upload.requires_signed_urls,
             uploaded=self._clock.now(),
+            draft=False,
+            **stored_columns(stored),
+        )
+        await self._insert(row, stored.key)
+        return record_of(row, delivery)
+
+    async def restore(self, image: RestoredImage) -> ImageRecord:
+        """Store an image copied from elsewhere under its own id and upload time.
+
+        Unlike ``upload``, a generated (UUID) id is kept as it is, so delivery URLs keep their
+        image ids. Raises DuplicateImageId when the id is taken, like an upload would.
+        """
+        delivery = await self.delivery(image.account_id)
+        is_custom = not is_generated_id(image.image_id)
+        if is_custom:
+            validate_custom_id(image.image_id)
+            if image.requires_signed_urls:
+                raise _custom_id_private()
+        meta = validate_metadata(image.metadata)
+        await self._check_room(image.account_id, id_hash(image.image_id))
+        stored = await self.store_original(image.account_id, id_hash(image.image_id), image.data)
+        row = StoredImage(
+            account_id=image.account_id,
+            id_hash=id_hash(image.image_id),
+            image_id=image.image_id,
+            is_custom_id=is_custom,
+            filename=_clip(image.filename),
+            creator=image.creator,
+            meta=meta,
+            require_signed_urls=image.requires_signed_urls,
+            uploaded=image.uploaded or self._clock.now(),
             draft=False,
             **stored_columns(stored),
         )
@@ -235,13 +284,15 @@ class ImagesService:
                 row.creator = creator
         return await self._record(row)
 
-    async def delete(self, account_id: str, image_id: str) -> None:
-        """Delete the row, then the original and every stored variant."""
+    async def delete(self, account_id: str, image_id: str, *, actor: Actor | None = None) -> None:
+        """Delete the row (audited with ``actor``), then the original and every stored variant."""
         async with self._sessions.begin() as session:
             row = await repo.image_by_hash(session, account_id, id_hash(image_id))
             if row is None:
                 raise ImageNotFound(f"no image {image_id[:100]!r}")
             await session.delete(row)
+            entry = Entry(Action.DELETE, ResourceType.IMAGE, image_id, account_id=account_id)
+            await self._audit.record(entry, actor, session=session)
         if row.blob_key:
             await self.discard_blob(row.blob_key)
         try:
@@ -373,6 +424,14 @@ def stored_columns(stored: StoredOriginal) -> dict[str, Any]:
         "width": stored.inspected.width,
         "height": stored.inspected.height,
     }
+
+
+def is_generated_id(image_id: str) -> bool:
+    """Whether ``image_id`` has the shape of a generated id (custom ids may never be UUIDs)."""
+    try:
+        return str(uuid.UUID(image_id)) == image_id.lower()
+    except ValueError:
+        return False
 
 
 def new_image_id() -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flarelite.audit.events import Action, Actor, Entry, ResourceType
+from flarelite.audit.service import AuditLog
 from flarelite.core.clock import Clock
 from flarelite.images import repo
 from flarelite.images.errors import DuplicateVariant, ImagesBadRequest, VariantNotFound
@@ -51,10 +53,41 @@ async def variant_names(session: AsyncSession, account_id: str) -> tuple[str, ..
     return tuple(sorted(names | {PUBLIC}))
 
 
+def _audit_entry(
+    action: Action,
+    account_id: str,
+    name: str,
+    *,
+    old: VariantDef | None = None,
+    new: VariantDef | None = None,
+) -> Entry:
+    return Entry(
+        action,
+        ResourceType.IMAGE_VARIANT,
+        name,
+        account_id=account_id,
+        old=_snapshot(old) if old else None,
+        new=_snapshot(new) if new else None,
+    )
+
+
+def _snapshot(variant: VariantDef) -> dict[str, object]:
+    return {
+        "options": dict(variant.options),
+        "neverRequireSignedURLs": variant.never_requires_signed_urls,
+    }
+
+
 class VariantService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        audit: AuditLog | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditLog(sessions, clock)  # every change is audited
 
     async def list(self, account_id: str) -> dict[str, VariantDef]:
         async with self._sessions() as session:
@@ -72,7 +105,13 @@ class VariantService:
         raise VariantNotFound(f"no variant {name[:99]!r}")
 
     async def create(
-        self, account_id: str, name: str, options: object, never_signed: bool
+        self,
+        account_id: str,
+        name: str,
+        options: object,
+        never_signed: bool,
+        *,
+        actor: Actor | None = None,
     ) -> VariantDef:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ImagesBadRequest(
@@ -91,6 +130,8 @@ class VariantService:
             async with self._sessions.begin() as session:
                 await self._check_room(session, account_id, name)
                 session.add(row)
+                entry = _audit_entry(Action.CREATE, account_id, name, new=_def_of(row))
+                await self._audit.record(entry, actor, session=session)
         except IntegrityError as exc:  # a concurrent create of the same name won
             raise DuplicateVariant(f"variant {name} exists") from exc
         return _def_of(row)
@@ -104,13 +145,20 @@ class VariantService:
             )
 
     async def edit(
-        self, account_id: str, name: str, options: object, never_signed: bool | None
+        self,
+        account_id: str,
+        name: str,
+        options: object,
+        never_signed: bool | None,
+        *,
+        actor: Actor | None = None,
     ) -> VariantDef:
         clean = validate_variant_options(options)
         async with self._sessions.begin() as session:
             row = await repo.variant(session, account_id, name)
             if row is None and name != PUBLIC:
                 raise VariantNotFound(f"no variant {name[:99]!r}")
+            before = _def_of(row) if row is not None else _PUBLIC
             if row is None:  # the first edit of `public` stores it
                 row = StoredVariant(account_id=account_id, name=PUBLIC, version=0)
                 session.add(row)
@@ -121,9 +169,12 @@ class VariantService:
             row.version = (row.version or 0) + 1
             row.modified_on = self._clock.now()
             await session.flush()
-            return _def_of(row)
+            after = _def_of(row)
+            entry = _audit_entry(Action.UPDATE, account_id, name, old=before, new=after)
+            await self._audit.record(entry, actor, session=session)
+            return after
 
-    async def delete(self, account_id: str, name: str) -> None:
+    async def delete(self, account_id: str, name: str, *, actor: Actor | None = None) -> None:
         if name == PUBLIC:
             raise ImagesBadRequest(
                 "delete public", detail="Bad request: the public variant cannot be deleted"
@@ -133,3 +184,5 @@ class VariantService:
             if row is None:
                 raise VariantNotFound(f"no variant {name[:99]!r}")
             await session.delete(row)
+            entry = _audit_entry(Action.DELETE, account_id, name, old=_def_of(row))
+            await self._audit.record(entry, actor, session=session)

@@ -25,10 +25,17 @@ class RateLimiter(Protocol):
         """Count one request against every key; refused when any key is over its limit."""
         ...
 
+    async def count(self, keys: tuple[str, ...], now: float) -> int:
+        """The highest count among ``keys`` in the current window, without counting."""
+        ...
+
 
 class NoLimit:
     async def hit(self, keys: tuple[str, ...], now: float) -> Verdict:
         return Verdict(True, 0, 0, 0)
+
+    async def count(self, keys: tuple[str, ...], now: float) -> int:
+        return 0
 
 
 class MemoryRateLimiter:
@@ -50,3 +57,8 @@ class MemoryRateLimiter:
             highest = max(highest, count)
         reset_at = (window + 1) * self._window
         return Verdict(highest <= self._limit, self._limit, max(0, self._limit - highest), reset_at)
+
+    async def count(self, keys: tuple[str, ...], now: float) -> int:
+        if int(now // self._window) != self._current_window:
+            return 0
+        return max((self._counts.get(key, 0) for key in keys), default=0)

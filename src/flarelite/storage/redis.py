@@ -143,6 +143,16 @@ class RedisRateLimiter:
         reset_at = (window + 1) * self._window
         return Verdict(highest <= self._limit, self._limit, max(0, self._limit - highest), reset_at)
 
+    async def count(self, keys: tuple[str, ...], now: float) -> int:
+        if time.monotonic() < self._degraded_until:
+            return await self._fallback.count(keys, now)
+        window = int(now // self._window)
+        try:
+            values = await self._client.mget([f"flarelite:rl:{window}:{key}" for key in keys])
+        except (RedisError, OSError):
+            return await self._fallback.count(keys, now)
+        return max((int(v) for v in values if v is not None), default=0)
+
 
 class RedisLocks:
     """The local lock first (one waiter per process polls Redis), then a Redis lease."""

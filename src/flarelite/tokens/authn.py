@@ -27,6 +27,7 @@ from flarelite.tokens.conditions import (
     normalise_condition,
 )
 from flarelite.tokens.errors import TokenUnusable, UnknownToken
+from flarelite.tokens.models import ApiToken
 from flarelite.tokens.policy import Owner, Policy
 from flarelite.tokens.policy_input import policies_from_stored
 from flarelite.tokens.secrets import TokenKind, keyed_hash, parse_bearer
@@ -127,11 +128,20 @@ class Authenticator:
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
 
+    async def principal_by_id(self, token_id: str) -> Principal | None:
+        """The principal of a token named by id (``tokens explain``), built as for a request."""
+        async with self._sessions() as session:
+            token = await repo.by_id(session, token_id)
+        return None if token is None else await self._principal(token)
+
     async def _load(self, secret_hash: str) -> Principal:
         async with self._sessions() as session:
             token = await repo.by_hash(session, secret_hash)
         if token is None:
             raise UnknownToken("no token with that hash")
+        return await self._principal(token)
+
+    async def _principal(self, token: ApiToken) -> Principal:
         reachable = None
         if token.kind == TokenKind.USER and token.user_id is not None:
             roles = await self._identity.roles(token.user_id)

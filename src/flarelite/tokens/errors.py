@@ -15,8 +15,10 @@ Tree::
     │   ├── PolicyIdOnCreate       400  1001  "Reusing existing policies is not supported …"
     │   └── UnknownPermissionGroup 400  1001  unknown ``permission_groups[].id``
     └── TokenQuotaReached          400  1001  50 user / 500 account tokens
+    ├── LeakReportInvalid          400  1001  leak intake: the body is not GitHub's report list
     Unauthenticated (401)
-    └── InvalidApiToken            401  1000  "Invalid API Token" (verify endpoints)
+    ├── InvalidApiToken            401  1000  "Invalid API Token" (verify endpoints)
+    └── LeakReportUnsigned         401  10000 leak intake: no GitHub signature headers
     Forbidden (403)
     ├── InvalidAccessToken         403  9109  "Invalid access token" (other endpoints)
     ├── LocationRefused            403  9109  "Cannot use the access token from location: <ip>"
@@ -24,7 +26,8 @@ Tree::
     ├── PermissionDenied           403  10000 "Authentication error"
     ├── EscalationRefused          403  10000 grant beyond the owner's own access (detail says what)
     ├── UnknownToken               403  9109  internal: no token has that hash (the guard re-raises)
-    └── TokenUnusable              403  9109  internal: disabled, expired, not yet valid, wrong IP
+    ├── TokenUnusable              403  9109  internal: disabled, expired, not yet valid, wrong IP
+    └── LeakReportForged           403  10000 leak intake: unknown key or a signature that fails
     NotFound (404)
     └── TokenNotFound              404  1003  "Token not found"
 """
@@ -165,3 +168,21 @@ class TokenNotFound(NotFound):
 
     code = 1003
     public_message = "Token not found"
+
+
+class LeakReportInvalid(Invalid):
+    """A signed leak report whose body is not a JSON list of {token, type, url, source}."""
+
+    public_message = "Bad request: expected a JSON list of {token, type, url, source}"
+
+
+class LeakReportUnsigned(Unauthenticated):
+    """A leak report without Github-Public-Key-Identifier and Github-Public-Key-Signature."""
+
+    public_message = "Missing Github-Public-Key-Identifier or Github-Public-Key-Signature header"
+
+
+class LeakReportForged(Forbidden):
+    """A leak report signed by no configured key, or whose signature does not verify."""
+
+    public_message = "The report's signature does not verify with a configured key"

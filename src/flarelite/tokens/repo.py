@@ -21,6 +21,22 @@ async def by_hash(session: AsyncSession, secret_hash: str) -> ApiToken | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def by_id(session: AsyncSession, token_id: str) -> ApiToken | None:
+    return await session.get(ApiToken, token_id)
+
+
+async def every_token(
+    session: AsyncSession, *, user_id: str | None = None, account_id: str | None = None
+) -> Sequence[ApiToken]:
+    """All tokens (operators' CLI), optionally only one user's or one account's."""
+    query = select(ApiToken).order_by(ApiToken.issued_on, ApiToken.id)
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    if account_id is not None:
+        query = query.where(ApiToken.account_id == account_id)
+    return (await session.execute(query)).scalars().all()
+
+
 async def owned_token(
     session: AsyncSession, kind: str, owner_id: str, token_id: str
 ) -> ApiToken | None:

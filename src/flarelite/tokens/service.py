@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flarelite.core.clock import Clock
+from flarelite.audit.events import Action, Actor, Entry, ResourceType
+from flarelite.audit.service import AuditLog
+from flarelite.core.clock import Clock, rfc3339
 from flarelite.core.errors import Invalid
 from flarelite.core.ids import new_tag
 from flarelite.core.paging import PageInfo, PageRequest
@@ -61,8 +63,11 @@ class TokenService:
         identity: IdentityService,
         changes: ChangeFeed,
         zone_accounts: ZoneLookup | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self._sessions = sessions
+        # Every change is audited in its own transaction; there is no way to switch it off.
+        self._audit = audit or AuditLog(sessions, clock)
         self._clock = clock
         self._key = secret_key
         self._identity = identity
@@ -70,12 +75,22 @@ class TokenService:
         self._zone_accounts = zone_accounts
 
     async def create(
-        self, owner: TokenOwner, payload: Mapping[str, Any], *, creator_email: str | None = None
+        self,
+        owner: TokenOwner,
+        payload: Mapping[str, Any],
+        *,
+        creator_email: str | None = None,
+        actor: Actor | None = None,
+        known_secret: str | None = None,
     ) -> tuple[ApiToken, str]:
-        """Create a token from an API payload; returns the row and the secret (shown once)."""
+        """Create a token from an API payload; returns the row and the secret (shown once).
+
+        ``actor`` (who asked, from where) goes to the audit log; None records the system.
+        ``known_secret`` (test-control seeds only) replaces the random value; the caller
+        has checked its format."""
         fields = self._validated(payload, on_create=True)
         await self._check_grantable(owner, fields["policies"])
-        secret = new_secret(owner.kind)
+        secret = known_secret or new_secret(owner.kind)
         now = self._clock.now()
         token = ApiToken(
             id=new_tag(),
@@ -97,6 +112,8 @@ class TokenService:
             ):
                 raise TokenQuotaReached(detail=_quota_message(owner.kind))
             session.add(token)
+            entry = _audit_entry(Action.CREATE, token, new=_snapshot(token))
+            await self._audit.record(entry, actor, session=session)
         return token, secret
 
     async def list(
@@ -119,7 +136,12 @@ class TokenService:
             return await self._owned(session, owner, token_id)
 
     async def update(
-        self, owner: TokenOwner, token_id: str, payload: Mapping[str, Any]
+        self,
+        owner: TokenOwner,
+        token_id: str,
+        payload: Mapping[str, Any],
+        *,
+        actor: Actor | None = None,
     ) -> ApiToken:
         """PUT semantics: the payload replaces name, policies, condition and dates."""
         fields = self._validated(payload, on_create=False)
@@ -129,15 +151,18 @@ class TokenService:
             raise Invalid(detail="status: must be 'active' or 'disabled'", pointer="status")
         async with self._sessions.begin() as session:
             token = await self._owned(session, owner, token_id)
+            before = _snapshot(token)
             for name, value in _stored(fields).items():
                 setattr(token, name, value)
             if status in {"active", "disabled"}:  # "expired" is computed, never stored
                 token.status = status
             token.modified_on = self._clock.now()
+            entry = _audit_entry(Action.UPDATE, token, old=before, new=_snapshot(token))
+            await self._audit.record(entry, actor, session=session)
         self._changes.bump()
         return token
 
-    async def roll(self, owner: TokenOwner, token_id: str) -> str:
+    async def roll(self, owner: TokenOwner, token_id: str, *, actor: Actor | None = None) -> str:
         """Give the token a new secret; the old one stops working at once."""
         secret = new_secret(owner.kind)
         async with self._sessions.begin() as session:
@@ -145,13 +170,59 @@ class TokenService:
             token.secret_hash = keyed_hash(self._key, secret)
             token.last_four = secret[-4:]
             token.modified_on = self._clock.now()
+            await self._audit.record(_audit_entry(Action.ROLL, token), actor, session=session)
         self._changes.bump()
         return secret
 
-    async def delete(self, owner: TokenOwner, token_id: str) -> None:
+    async def delete(self, owner: TokenOwner, token_id: str, *, actor: Actor | None = None) -> None:
         async with self._sessions.begin() as session:
-            await session.delete(await self._owned(session, owner, token_id))
+            token = await self._owned(session, owner, token_id)
+            await session.delete(token)
+            entry = _audit_entry(Action.DELETE, token, old=_snapshot(token))
+            await self._audit.record(entry, actor, session=session)
         self._changes.bump()
+
+    async def disable_leaked(
+        self, secret_hashes: Iterable[str], *, report: Mapping[str, Any]
+    ) -> dict[str, ApiToken]:
+        """Disable every token whose keyed hash is given (a leak report); secret hash → token.
+
+        Already-disabled tokens are matched too (the report is still true). The change feed
+        drops cached principals on every node, so the tokens stop working at once.
+        """
+        found: dict[str, ApiToken] = {}
+        async with self._sessions.begin() as session:
+            for secret_hash in dict.fromkeys(secret_hashes):
+                token = await repo.by_hash(session, secret_hash)
+                if token is None:
+                    continue
+                found[secret_hash] = token
+                before = _snapshot(token)
+                if token.status != "disabled":
+                    token.status = "disabled"
+                    token.modified_on = self._clock.now()
+                entry = _audit_entry(
+                    Action.DISABLE, token, old=before, new=_snapshot(token), metadata=report
+                )
+                await self._audit.record(entry, Actor.system("API"), session=session)
+        if found:
+            self._changes.bump()
+        return found
+
+    async def find(self, token_id: str) -> tuple[TokenOwner, ApiToken]:
+        """Any token by id, with its owner (operators' CLI); raises TokenNotFound."""
+        async with self._sessions() as session:
+            token = await repo.by_id(session, token_id)
+        if token is None:
+            raise TokenNotFound(token_id)
+        return owner_of(token), token
+
+    async def every(
+        self, *, user_id: str | None = None, account_id: str | None = None
+    ) -> Sequence[ApiToken]:
+        """Every token, optionally of one user or one account (operators' CLI)."""
+        async with self._sessions() as session:
+            return await repo.every_token(session, user_id=user_id, account_id=account_id)
 
     async def record_last_used(self, last_used: Mapping[str, datetime]) -> None:
         if last_used:
@@ -203,6 +274,12 @@ class TokenService:
         )
 
 
+def owner_of(token: ApiToken) -> TokenOwner:
+    if token.kind == TokenKind.USER.value:
+        return TokenOwner(TokenKind.USER, str(token.user_id))
+    return TokenOwner(TokenKind.ACCOUNT, str(token.account_id))
+
+
 def token_status(token: ApiToken, now: datetime) -> str:
     """active | disabled | expired: expiry is computed from ``expires_on``, never stored."""
     if token.status == "disabled":
@@ -210,6 +287,40 @@ def token_status(token: ApiToken, now: datetime) -> str:
     if token.expires_on is not None and now >= token.expires_on:
         return "expired"
     return "active"
+
+
+def _audit_entry(
+    action: Action,
+    token: ApiToken,
+    *,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Entry:
+    """A token event: user tokens are user-level events, account tokens the account's."""
+    kind = ResourceType.USER_TOKEN if token.kind == TokenKind.USER else ResourceType.ACCOUNT_TOKEN
+    return Entry(
+        action,
+        kind,
+        token.id,
+        account_id=token.account_id,
+        user_id=token.user_id,
+        metadata={"token_name": token.name, **(metadata or {})},
+        old=old,
+        new=new,
+    )
+
+
+def _snapshot(token: ApiToken) -> dict[str, Any]:
+    """What the audit log keeps of a token's state: never its secret or hash."""
+    return {
+        "name": token.name,
+        "status": token.status,
+        "policies": token.policies,
+        "condition": token.condition or {},
+        "not_before": rfc3339(token.not_before) if token.not_before else None,
+        "expires_on": rfc3339(token.expires_on) if token.expires_on else None,
+    }
 
 
 def _stored(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -49,19 +49,40 @@ async def attempt_login(services: Services, email: str, password: str, ip: str) 
 
     Failures are counted per email and per client IP in five-minute windows; past
     ``LOGIN_FAILURES`` the password is not even checked (that is what the throttle saves).
+    Every outcome, throttled ones included, goes to the audit log.
     """
     now = services.clock.now().timestamp()
     keys = _throttle_keys(services, email, ip)
     if await services.login_limiter.count(keys, now) >= LOGIN_FAILURES:
         log.warning("login_throttled", ip=ip)
+        await _audit_failure(services, email, ip, reason="throttled")
         return LoginResult(LoginOutcome.THROTTLED)
     user = await services.identity.authenticate(email, password) if email and password else None
     if user is None:
         await services.login_limiter.hit(keys, now)
         log.info("login_failed", ip=ip)
+        await _audit_failure(services, email, ip, reason="wrong_credentials")
         return LoginResult(LoginOutcome.REFUSED)
     log.info("login_succeeded", user_id=user.id, ip=ip)
+    await services.audit.record_login(
+        email=user.email, user_id=user.id, ip=ip, succeeded=True, interface="UI"
+    )
     return LoginResult(LoginOutcome.OK, user)
+
+
+async def _audit_failure(services: Services, email: str, ip: str, *, reason: str) -> None:
+    # A failure against a real user is attributed to them, so it shows in their accounts'
+    # logs (that is how an owner sees someone guessing their password); the page still
+    # says only "wrong email or password".
+    known = await services.identity.find_user_by_email(email) if email else None
+    await services.audit.record_login(
+        email=email,
+        user_id=known.id if known else None,
+        ip=ip,
+        succeeded=False,
+        interface="UI",
+        reason=reason,
+    )
 
 
 def store(services: Services) -> WebSessionStore:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from flarelite.api.actors import actor_of
 from flarelite.api.auth import services_of
 from flarelite.api.envelope import ok
 from flarelite.api.forms import Form, read_form
@@ -24,6 +25,7 @@ from flarelite.images.errors import ImagesBadRequest
 from flarelite.images.listing import parse_filters
 from flarelite.images.records import ImageRecord
 from flarelite.images.service import UNSET, ListQuery, UploadInput
+from flarelite.images.svg import SVG_CSP
 
 PerPage = Annotated[float | None, Query(ge=1, le=100_000)]
 
@@ -98,13 +100,18 @@ async def edit_image(
 
 
 async def delete_image(request: Request, account_id: str, image_id: str) -> Response:
-    await services_of(request).images.delete(account_id, image_id)
+    await services_of(request).images.delete(account_id, image_id, actor=await actor_of(request))
     return ok({})
 
 
 async def get_image_blob(request: Request, account_id: str, image_id: str) -> Response:
     data, content_type = await services_of(request).images.original(account_id, image_id)
-    return Response(data, media_type=content_type)
+    # The original as uploaded: an SVG keeps its scripts, a polyglot its payload. Never let a
+    # browser sniff it or run it (the delivery surface does the same, cdn/app.py).
+    return Response(data, media_type=content_type, headers=_BLOB_HEADERS)
+
+
+_BLOB_HEADERS = {"x-content-type-options": "nosniff", "content-security-policy": SVG_CSP}
 
 
 async def get_stats(request: Request, account_id: str) -> Response:

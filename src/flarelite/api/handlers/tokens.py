@@ -12,6 +12,7 @@ from fastapi import Body, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from flarelite.api.actors import actor_of
 from flarelite.api.auth import principal_of, services_of
 from flarelite.api.envelope import message, ok
 from flarelite.api.query import Direction, paging
@@ -48,12 +49,10 @@ async def list_tokens(
 async def create_token(request: Request, body: Annotated[TokenCreateBody, Body()]) -> Response:
     services = services_of(request)
     payload = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    owner, caller = _owner(request), principal_of(request)
+    owner, actor = _owner(request), await actor_of(request)
     # Account tokens remember who made them (creator_email_at_creation, tokens.md §3).
-    creator = None
-    if owner.kind is TokenKind.ACCOUNT and caller.user_id is not None:
-        creator = (await services.identity.get_user(caller.user_id)).email
-    token, secret = await services.tokens.create(owner, payload, creator_email=creator)
+    creator = actor.email if owner.kind is TokenKind.ACCOUNT else None
+    token, secret = await services.tokens.create(owner, payload, creator_email=creator, actor=actor)
     result = token_as_api(token, services.clock.now())
     result["value"] = secret
     return ok(result, headers={"cache-control": "no-store"})
@@ -70,18 +69,24 @@ async def update_token(
 ) -> Response:
     services = services_of(request)
     payload = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    token = await services.tokens.update(_owner(request), token_id, payload)
+    token = await services.tokens.update(
+        _owner(request), token_id, payload, actor=await actor_of(request)
+    )
     return ok(token_as_api(token, services.clock.now()))
 
 
 async def delete_token(request: Request, token_id: str) -> Response:
-    await services_of(request).tokens.delete(_owner(request), token_id)
+    await services_of(request).tokens.delete(
+        _owner(request), token_id, actor=await actor_of(request)
+    )
     return ok({"id": token_id})
 
 
 async def roll_token(request: Request, token_id: str) -> Response:
     # Any body (none, {}, or an object) is accepted and ignored (reference tokens.md §9.2).
-    secret = await services_of(request).tokens.roll(_owner(request), token_id)
+    secret = await services_of(request).tokens.roll(
+        _owner(request), token_id, actor=await actor_of(request)
+    )
     return ok(secret, headers={"cache-control": "no-store"})
 
 

@@ -96,7 +96,8 @@ async def details(dash: Dash) -> Response:
 
 async def delete(dash: Dash) -> Response:
     account = dash.account(dash.request.path_params["account_id"], write=True)
-    await dash.services.images.delete(account.id, dash.request.path_params["image_id"])
+    image_id = dash.request.path_params["image_id"]
+    await dash.services.images.delete(account.id, image_id, actor=dash.actor)
     return redirect(f"/accounts/{account.id}/images")
 
 
@@ -119,7 +120,11 @@ async def create_variant(dash: Dash) -> Response:
                     raise Invalid(detail=f"{name.title()} must be a whole number of pixels.")
                 options[name] = int(text)
         await dash.services.image_variants.create(
-            account.id, dash.field("name").strip(), options, dash.field("public") == "on"
+            account.id,
+            dash.field("name").strip(),
+            options,
+            dash.field("public") == "on",
+            actor=dash.actor,
         )
     except FlareliteError as exc:
         return await variants(dash, error=exc.message, status=exc.status)
@@ -128,5 +133,6 @@ async def create_variant(dash: Dash) -> Response:
 
 async def delete_variant(dash: Dash) -> Response:
     account = dash.account(dash.request.path_params["account_id"], write=True)
-    await dash.services.image_variants.delete(account.id, dash.request.path_params["name"])
+    name = dash.request.path_params["name"]
+    await dash.services.image_variants.delete(account.id, name, actor=dash.actor)
     return redirect(f"/accounts/{account.id}/images/variants")

@@ -147,12 +147,15 @@ async def _step(
         if token_id is None:
             creator = dash.signed_in_user.email if not owner.is_user else None
             token, secret = await dash.services.tokens.create(
-                owner.token_owner, payload, creator_email=creator
+                owner.token_owner, payload, creator_email=creator, actor=dash.actor
             )
         else:
             current = await dash.services.tokens.get(owner.token_owner, token_id)
             await dash.services.tokens.update(
-                owner.token_owner, token_id, {**payload, "status": current.status}
+                owner.token_owner,
+                token_id,
+                {**payload, "status": current.status},
+                actor=dash.actor,
             )
             return redirect(owner.base)
     except FlareliteError as exc:  # e.g. a grant beyond the owner's role: shown on the form
@@ -252,7 +255,7 @@ async def roll(dash: Dash) -> Response:
     owner = _owner(dash, write=True)
     token_id = dash.request.path_params["token_id"]
     token = await dash.services.tokens.get(owner.token_owner, token_id)
-    secret = await dash.services.tokens.roll(owner.token_owner, token_id)
+    secret = await dash.services.tokens.roll(owner.token_owner, token_id, actor=dash.actor)
     return _secret_page(dash, owner, token.name, secret, rolled=True)
 
 
@@ -269,7 +272,7 @@ async def set_status(dash: Dash) -> Response:
         "expires_on": token.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ") if token.expires_on else None,
         "status": wanted,
     }
-    await dash.services.tokens.update(owner.token_owner, token_id, payload)
+    await dash.services.tokens.update(owner.token_owner, token_id, payload, actor=dash.actor)
     return redirect(owner.base)
 
 
@@ -281,7 +284,8 @@ async def delete_confirm(dash: Dash) -> Response:
 
 async def delete(dash: Dash) -> Response:
     owner = _owner(dash, write=True)
-    await dash.services.tokens.delete(owner.token_owner, dash.request.path_params["token_id"])
+    token_id = dash.request.path_params["token_id"]
+    await dash.services.tokens.delete(owner.token_owner, token_id, actor=dash.actor)
     return redirect(owner.base)
 
 
