@@ -145,9 +145,7 @@ async def rows_with_bytes(
     return (await session.execute(query)).scalars().all()
 
 
-async def known_image_hashes(
-    session: AsyncSession, hashes: Sequence[str]
-) -> set[tuple[str, str]]:
+async def known_image_hashes(session: AsyncSession, hashes: Sequence[str]) -> set[tuple[str, str]]:
     """The (account id, id hash) pairs among images whose id hash is in ``hashes``."""
     query = select(StoredImage.account_id, StoredImage.id_hash).where(
         StoredImage.id_hash.in_(hashes)
