@@ -80,9 +80,28 @@ function setUpTokenForm() {
   }
 }
 
+// DNS record form: only the chosen type's fields show; hidden ones are disabled so they are
+// not posted (the server ignores them anyway, see web/record_form.py).
+function showRecordFields(form) {
+  const chosen = form.querySelector("[name=type]").value.toUpperCase();
+  for (const part of form.querySelectorAll(".per-type[data-types]")) {
+    const match = part.dataset.types.split(" ").includes(chosen);
+    part.hidden = !match;
+    for (const field of part.querySelectorAll("input, select")) field.disabled = !match;
+  }
+}
+
+function setUpRecordForms() {
+  for (const form of document.querySelectorAll("form.record-form")) {
+    showRecordFields(form);
+    form.querySelector("[name=type]").addEventListener("change", () => showRecordFields(form));
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpUseApi();
   setUpCopyButtons();
   setUpConfirmations();
   setUpTokenForm();
+  setUpRecordForms();
 });

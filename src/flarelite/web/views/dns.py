@@ -1,4 +1,8 @@
-"""DNS: the account's zones (list, add), a zone's records table (add, edit, delete)."""
+"""DNS: the account's zones (list, add), a zone's records table (add, edit, delete).
+
+The record form's per-type fields are web/record_form.py; records go through the same
+``services.records`` calls as the API, so every rule and error is the API's.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from flarelite.core.errors import FlareliteError
 from flarelite.core.paging import PageRequest
 from flarelite.dns.models import Zone
 from flarelite.dns.zones import ZoneFilter
+from flarelite.web import record_form
 from flarelite.web.context import Dash, redirect
-
-RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV", "CAA", "PTR")
+from flarelite.web.record_form import MissingFields
 
 
 async def zones(dash: Dash, *, error: str | None = None, status: int = 200) -> Response:
@@ -37,61 +41,80 @@ async def _zone(dash: Dash, *, write: bool = False) -> Zone:
     return zone
 
 
-async def records(dash: Dash, *, error: str | None = None, status: int = 200,
+async def records(dash: Dash, *, errors: dict[str, str] | None = None, status: int = 200,
                   draft: dict[str, str] | None = None) -> Response:  # fmt: skip
     zone = await _zone(dash)
     rows, _ = await dash.services.records.list(zone, {}, PageRequest(1, 5000))
+    # ?type=SRV preselects a type: the no-JavaScript way to start from the right fields.
+    chosen = dash.request.query_params.get("type", "A")
     return dash.render(
-        "dns/records.html", zone=zone, records=rows, types=RECORD_TYPES, error=error,
-        status=status, draft=draft or {"type": "A", "ttl": "1"},
+        "dns/records.html", zone=zone, rows=record_form.rows_of(rows), status=status,
+        fixed_type=False,
+        **_form_values(draft or record_form.new_draft(chosen), errors or {}),
     )  # fmt: skip
 
 
-def record_input(dash: Dash) -> dict[str, Any]:
-    """The API body from the per-type fields; the record service validates every one."""
-    record_type = dash.field("type").upper()
-    raw: dict[str, Any] = {
-        "type": record_type,
-        "name": dash.field("name").strip(),
-        "content": dash.field("content").strip(),
-        "proxied": dash.field("proxied") == "on",
-        "comment": dash.field("comment").strip() or None,
+def _form_values(draft: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "draft": draft,
+        "errors": errors,
+        "types": record_form.RECORD_TYPES,
+        "content_types": record_form.CONTENT_TYPES,
+        "content_hint": record_form.CONTENT_HINT,
+        "caa_tags": record_form.CAA_TAG_LABELS,
     }
-    ttl = dash.field("ttl").strip() or "1"
-    raw["ttl"] = int(ttl) if ttl.isdigit() else ttl
-    priority = dash.field("priority").strip()
-    if record_type in ("MX", "SRV", "URI") and priority:
-        raw["priority"] = int(priority) if priority.isdigit() else priority
-    return raw
+
+
+def _posted(dash: Dash) -> dict[str, str]:
+    return {name: dash.field(name) for name in record_form.ALL_FIELDS}
+
+
+def _errors_of(fields: dict[str, str], exc: FlareliteError | MissingFields) -> dict[str, str]:
+    if isinstance(exc, MissingFields):
+        return exc.errors
+    return {record_form.error_field(record_form.chosen_type(fields), exc.pointer): exc.message}
 
 
 async def add_record(dash: Dash) -> Response:
     zone = await _zone(dash, write=True)
+    fields = _posted(dash)
     try:
-        await dash.services.records.create(zone, record_input(dash))
-    except FlareliteError as exc:
-        draft = {
-            k: dash.field(k) for k in ("type", "name", "content", "ttl", "priority", "comment")
-        }
-        return await records(dash, error=exc.message, status=exc.status, draft=draft)
+        await dash.services.records.create(zone, record_form.record_body(fields))
+    except (FlareliteError, MissingFields) as exc:
+        return await records(
+            dash, errors=_errors_of(fields, exc), status=exc.status,
+            draft=record_form.posted_draft(fields),
+        )  # fmt: skip
     return redirect(f"/zones/{zone.id}/dns")
 
 
-async def edit_record_form(dash: Dash, *, error: str | None = None, status: int = 200) -> Response:
+async def edit_record_form(
+    dash: Dash,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    draft: dict[str, str] | None = None,
+) -> Response:
     zone = await _zone(dash)
     record = await dash.services.records.get(zone, dash.request.path_params["record_id"])
     return dash.render(
-        "dns/edit.html", zone=zone, record=record, types=RECORD_TYPES, error=error, status=status
-    )
+        "dns/edit.html", zone=zone, record=record, status=status, fixed_type=True,
+        **_form_values(draft or record_form.draft_of(record), errors or {}),
+    )  # fmt: skip
 
 
 async def edit_record(dash: Dash) -> Response:
     zone = await _zone(dash, write=True)
     record_id = dash.request.path_params["record_id"]
+    fields = _posted(dash)
     try:
-        await dash.services.records.update(zone, record_id, record_input(dash))
-    except FlareliteError as exc:
-        return await edit_record_form(dash, error=exc.message, status=exc.status)
+        # PATCH, not PUT: tags and settings set through the API are not on this form.
+        await dash.services.records.edit(zone, record_id, record_form.record_body(fields))
+    except (FlareliteError, MissingFields) as exc:
+        return await edit_record_form(
+            dash, errors=_errors_of(fields, exc), status=exc.status,
+            draft=record_form.posted_draft(fields),
+        )  # fmt: skip
     return redirect(f"/zones/{zone.id}/dns")
 
 
