@@ -109,7 +109,7 @@ def group_peak_rss_mb(pid: int, *, workers_only: bool = False) -> float:
         except (OSError, ProcessLookupError):
             continue
         if workers_only and b"flarelite.cli.worker" not in command:
-            continue  # uvicorn's supervisor and multiprocessing's resource tracker
+            continue  # the supervisor
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1])
