@@ -40,6 +40,7 @@ from flarelite.storage.locks import BuildLocks, LocalLocks
 from flarelite.storage.shared_clock import FileClock
 from flarelite.tokens.authn import Authenticator
 from flarelite.tokens.leaks import LeakIntake
+from flarelite.tokens.secrets import keyed_hash
 from flarelite.tokens.service import TokenService
 
 # Failed dashboard logins allowed per email and per client IP in each five-minute window.
@@ -81,6 +82,8 @@ class Services:
         return [self.changes.run, self.image_changes.run]
 
     async def close(self) -> None:
+        await self.changes.flush()
+        await self.image_changes.flush()
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -101,7 +104,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     limiter: RateLimiter = NoLimit()
     if settings.rate_limit:
         limiter = (
-            _redis_limiter(redis, settings.rate_limit)
+            _redis_limiter(settings, redis, settings.rate_limit)
             if redis
             else MemoryRateLimiter(settings.rate_limit)
         )
@@ -137,7 +140,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         limiter=limiter,
         # Login throttling stays on even when FLARELITE_RATE_LIMIT=0 turns API limits off.
         login_limiter=(
-            _redis_limiter(redis, LOGIN_FAILURES) if redis else MemoryRateLimiter(LOGIN_FAILURES)
+            _redis_limiter(settings, redis, LOGIN_FAILURES)
+            if redis
+            else MemoryRateLimiter(LOGIN_FAILURES)
         ),
         identity=identity,
         tokens=tokens,
@@ -157,7 +162,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
             blobs,
             # Transforms get their own bounded pool, separate from argon2 and ingest (design §3).
             TransformPool(settings.delivery.transform_workers, settings.delivery.transform_queue),
-            build_locks(redis),
+            build_locks(settings, redis),
             VariantCache(settings.delivery.variant_cache_bytes),
         ),
         audit=audit,
@@ -179,10 +184,16 @@ def _connect_redis(settings: Settings) -> Redis | None:
     return make_redis(settings.redis_url)
 
 
-def _redis_limiter(redis: Redis, limit: int) -> RateLimiter:
+def redis_namespace(settings: Settings) -> str:
+    """The prefix of this deployment's Redis keys and channels: nodes share the secret key,
+    so they share it; another deployment on the same Redis gets its own."""
+    return "flarelite:" + keyed_hash(settings.secret_key, "redis-namespace")[:12]
+
+
+def _redis_limiter(settings: Settings, redis: Redis, limit: int) -> RateLimiter:
     from flarelite.storage.redis import RedisRateLimiter
 
-    return RedisRateLimiter(redis, limit)
+    return RedisRateLimiter(redis, limit, namespace=redis_namespace(settings))
 
 
 def change_feed(settings: Settings, redis: Redis | None, topic: str) -> ChangeFeed:
@@ -190,17 +201,17 @@ def change_feed(settings: Settings, redis: Redis | None, topic: str) -> ChangeFe
     if redis is not None:
         from flarelite.storage.redis import RedisChangeFeed
 
-        return RedisChangeFeed(redis, topic)
+        return RedisChangeFeed(redis, topic, namespace=redis_namespace(settings))
     return FileChangeFeed(settings.data_dir / "run" / f"{topic}-changes")
 
 
-def build_locks(redis: Redis | None) -> BuildLocks:
+def build_locks(settings: Settings, redis: Redis | None) -> BuildLocks:
     """Single-flight across every node with Redis; within this process without it."""
     if redis is None:
         return LocalLocks()
     from flarelite.storage.redis import RedisLocks
 
-    return RedisLocks(redis)
+    return RedisLocks(redis, namespace=redis_namespace(settings))
 
 
 def open_blob_store(url: str, options: Mapping[str, str] | None = None) -> BlobStore:

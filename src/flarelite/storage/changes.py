@@ -27,6 +27,10 @@ class ChangeFeed(Protocol):
         """Listen for other nodes' changes until cancelled (returns at once when local)."""
         ...
 
+    async def flush(self) -> None:
+        """Wait until this process's bumps have been announced (before exiting)."""
+        ...
+
 
 class FileChangeFeed:
     """Workers of one node share a data dir: 8 random bytes in a file are the signal.
@@ -51,6 +55,9 @@ class FileChangeFeed:
 
     def bump(self) -> None:
         os.pwrite(self._fd, secrets.token_bytes(self.SIZE), 0)
+
+    async def flush(self) -> None:
+        return None  # written at once by bump()
 
     async def run(self) -> None:
         return None  # the shared page is the signal: nothing to listen to

@@ -37,6 +37,11 @@ def make_redis(url: str, *, timeout_seconds: float = 0.5) -> Redis:
     )
 
 
+# Every key and channel starts with the deployment's namespace (services.py derives it from
+# the secret key): deployments that share one Redis never see each other's counters or changes.
+DEFAULT_NAMESPACE = "flarelite"
+
+
 class RedisChangeFeed:
     """Nodes share Redis: a bump is published, and every node's subscriber counts messages.
 
@@ -44,9 +49,16 @@ class RedisChangeFeed:
     so cached authorisations expire that quickly and revocation falls back to the database.
     """
 
-    def __init__(self, client: Redis, topic: str, *, fallback_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        topic: str,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        fallback_seconds: float = 1.0,
+    ) -> None:
         self._client = client
-        self._channel = f"flarelite:changes:{topic}"
+        self._channel = f"{namespace}:changes:{topic}"
         self._fallback = fallback_seconds
         self._local = 0
         self._remote = 0
@@ -63,6 +75,11 @@ class RedisChangeFeed:
         task = asyncio.get_running_loop().create_task(self._publish())
         self._pending.add(task)  # keep a reference until done (asyncio holds only weak ones)
         task.add_done_callback(self._pending.discard)
+
+    async def flush(self) -> None:
+        """Wait for bumps still being published (a CLI command exits right after its change)."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def run(self) -> None:
         """Subscribe until cancelled, reconnecting after failures (call from the lifespan)."""
@@ -115,9 +132,16 @@ class RedisRateLimiter:
     and Redis is tried again only every ``retry_seconds`` so requests never wait on it."""
 
     def __init__(
-        self, client: Redis, limit: int, window: int = WINDOW_SECONDS, *, retry_seconds: float = 5.0
+        self,
+        client: Redis,
+        limit: int,
+        window: int = WINDOW_SECONDS,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        retry_seconds: float = 5.0,
     ) -> None:
         self._client = client
+        self._prefix = f"{namespace}:rl"
         self._limit = limit
         self._window = window
         self._retry_seconds = retry_seconds
@@ -129,7 +153,7 @@ class RedisRateLimiter:
         if time.monotonic() < self._degraded_until:
             return await self._fallback.hit(keys, now)
         window = int(now // self._window)
-        redis_keys = [f"flarelite:rl:{window}:{key}" for key in keys]
+        redis_keys = [f"{self._prefix}:{window}:{key}" for key in keys]
         try:
             highest = int(await self._script(keys=redis_keys, args=[self._window + 5]))
         except (RedisError, OSError) as exc:
@@ -148,7 +172,7 @@ class RedisRateLimiter:
             return await self._fallback.count(keys, now)
         window = int(now // self._window)
         try:
-            values = await self._client.mget([f"flarelite:rl:{window}:{key}" for key in keys])
+            values = await self._client.mget([f"{self._prefix}:{window}:{key}" for key in keys])
         except (RedisError, OSError):
             return await self._fallback.count(keys, now)
         return max((int(v) for v in values if v is not None), default=0)
@@ -157,7 +181,15 @@ class RedisRateLimiter:
 class RedisLocks:
     """The local lock first (one waiter per process polls Redis), then a Redis lease."""
 
-    def __init__(self, client: Redis, *, ttl_ms: int = 30_000, poll_seconds: float = 0.02) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        ttl_ms: int = 30_000,
+        poll_seconds: float = 0.02,
+    ) -> None:
+        self._prefix = f"{namespace}:build"
         self._client = client
         self._ttl_ms = ttl_ms
         self._poll = poll_seconds
@@ -166,7 +198,7 @@ class RedisLocks:
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         async with self._local.hold(key):
-            name = f"flarelite:build:{key}"
+            name = f"{self._prefix}:{key}"
             token = secrets.token_hex(8)
             acquired = await self._acquire(name, token)
             try:
