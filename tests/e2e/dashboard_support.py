@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 from tests.servers import Server
@@ -48,3 +49,14 @@ def post_form(
     """Post ``data`` to ``action`` with the CSRF token read from ``page_path``."""
     token = csrf_of(browser.get(page_path).text)
     return browser.post(action, data={**data, "csrf_token": token})
+
+
+def in_a_fresh_throttle_window() -> None:
+    """Wait, if need be, until a new five-minute window of the login throttle has begun.
+
+    Failures count in fixed windows: ten failures straddling a boundary would never reach
+    the limit together, and a throttling test would flake about once in a hundred runs.
+    """
+    until_next_window = 300 - time.time() % 300
+    if until_next_window < 30:
+        time.sleep(until_next_window + 0.5)

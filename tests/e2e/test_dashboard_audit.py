@@ -14,7 +14,13 @@ from typing import Any
 import cloudflare
 import httpx
 import pytest
-from tests.e2e.dashboard_support import client, log_in, logged_in, post_form
+from tests.e2e.dashboard_support import (
+    client,
+    in_a_fresh_throttle_window,
+    log_in,
+    logged_in,
+    post_form,
+)
 from tests.factories import Tenant, make_policy, make_tenant, user_key
 from tests.image_corpus import png
 from tests.servers import Server, sdk
@@ -265,6 +271,7 @@ def test_only_members_see_an_accounts_audit_log(
 
 def test_throttled_logins_are_recorded_as_failures(fresh_server: Server) -> None:
     tenant = make_tenant(fresh_server)
+    in_a_fresh_throttle_window()
     for _ in range(10):
         assert log_in(fresh_server, tenant.email, "wrong-password")[1].status_code == 401
     assert log_in(fresh_server, tenant.email, "correct-horse-1")[1].status_code == 429

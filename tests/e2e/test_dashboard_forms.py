@@ -4,11 +4,17 @@ logout and password-change invalidation, security headers, and every page reacha
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from sqlalchemy import select
-from tests.e2e.dashboard_support import client, csrf_of, log_in, logged_in, post_form
+from tests.e2e.dashboard_support import (
+    client,
+    csrf_of,
+    in_a_fresh_throttle_window,
+    log_in,
+    logged_in,
+    post_form,
+)
 from tests.factories import on_server
 from tests.servers import Server
 
@@ -102,11 +108,7 @@ def test_post_without_csrf_token_is_refused(server: Server) -> None:
 
 
 def test_repeated_failures_are_throttled_per_email(fresh_server: Server) -> None:
-    # Failures count in fixed five-minute windows; start in a fresh one so all ten land in
-    # the same window as the last attempt.
-    until_next_window = 300 - time.time() % 300
-    if until_next_window < 30:
-        time.sleep(until_next_window + 0.5)
+    in_a_fresh_throttle_window()
     for _ in range(10):
         assert log_in(fresh_server, password="wrong-password")[1].status_code == 401
     # Even the right password is refused (not even checked) while throttled.
