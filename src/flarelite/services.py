@@ -32,7 +32,6 @@ from flarelite.images.variant_cache import VariantCache
 from flarelite.images.variants import VariantService
 from flarelite.storage.blobs import BlobStore
 from flarelite.storage.blobs.local import local_blobs
-from flarelite.storage.blobs.s3 import s3_blobs, s3_settings
 from flarelite.storage.changes import IMAGES_TOPIC, TOKENS_TOPIC, ChangeFeed, FileChangeFeed
 from flarelite.storage.db import make_async_engine, make_session_factory
 from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter
@@ -223,6 +222,9 @@ def open_blob_store(url: str, options: Mapping[str, str] | None = None) -> BlobS
     if parts.scheme == "file":
         return local_blobs(Path(unquote(parts.path)))
     if parts.scheme == "s3":
+        # obstore (and its tokio runtime) loads only for S3: a local folder never needs it.
+        from flarelite.storage.blobs.s3 import s3_blobs, s3_settings
+
         config, allow_http = s3_settings(options or {})
         return s3_blobs(url, config, allow_http=allow_http)
     raise ValueError(f"unsupported storage URL scheme {parts.scheme!r} (use file:// or s3://)")

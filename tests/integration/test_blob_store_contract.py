@@ -81,3 +81,23 @@ async def test_delete_prefix_removes_only_that_subtree(blobs: BlobStore) -> None
         await blobs.put(key, b"v")
     assert await blobs.delete_prefix("variants/acct/img/") == 2
     assert [m.key async for m in blobs.list("variants/acct/")] == ["variants/acct/img2/a"]
+
+
+@pytest.mark.parametrize("key", ["../escape", "a//b", "a/./b", "/abs", "a/b#123", "a b"])
+async def test_the_local_folder_refuses_keys_it_cannot_map_to_a_file(
+    tmp_path: Path, key: str
+) -> None:
+    blobs = local_blobs(tmp_path / "objects")
+    with pytest.raises(ValueError, match="unsupported blob key"):
+        await blobs.put(key, b"x")
+    assert not any((tmp_path / "objects").iterdir())
+
+
+async def test_the_local_folder_reads_a_prefix_or_a_path_below_a_blob_as_not_found(
+    tmp_path: Path,
+) -> None:
+    blobs = local_blobs(tmp_path / "objects")
+    await blobs.put("a/b", b"x")
+    for key in ("a", "a/b/c"):
+        with pytest.raises(BlobNotFound):
+            await blobs.get(key)

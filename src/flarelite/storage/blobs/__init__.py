@@ -1,4 +1,4 @@
-"""Blob storage for originals and variants: one small protocol, obstore-backed local and S3 stores.
+"""Blob storage for originals and variants: one small protocol; a local folder, or S3 (obstore).
 
 Knows no domain: keys are opaque slash-separated paths chosen by the caller.
 """
