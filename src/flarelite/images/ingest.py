@@ -25,6 +25,7 @@ from flarelite.images.errors import (
     UnsupportedImageFormat,
 )
 from flarelite.images.formats import ImageFormat
+from flarelite.images.vips_memory import open_image, thumbnail
 
 MAX_METADATA_BYTES = 1024  # §3.1, §3.3
 MAX_CUSTOM_ID_CHARS = 1024  # §3.2
@@ -124,7 +125,7 @@ def _check_size(width: int, height: int, frames: int, limits: UploadLimits) -> N
 def _read_header(data: bytes) -> pyvips.Image:
     try:
         # Sequential access + no pixel access = libvips parses the header only.
-        return pyvips.Image.new_from_buffer(data, "", access="sequential")
+        return open_image(data, access="sequential")
     except pyvips.Error as exc:
         raise ImageDecodeFailed(f"header: {exc}") from exc
 
@@ -142,9 +143,9 @@ def _displayed_size(header: pyvips.Image) -> tuple[int, int]:
 
 def _verify_decode(data: bytes) -> None:
     try:
-        # thumbnail_buffer ignores its fail_on argument in libvips 8.18 (measured): pass it
-        # to the loader through option_string, where it takes effect.
-        pyvips.Image.thumbnail_buffer(data, 32, option_string="fail_on=error").avg()
+        # thumbnail ignores its fail_on argument in libvips 8.18 (measured): pass it to the
+        # loader through option_string, where it takes effect.
+        thumbnail(data, 32, option_string="fail_on=error").avg()
     except pyvips.Error as exc:
         raise ImageDecodeFailed(f"decode: {exc}") from exc
 

@@ -25,6 +25,7 @@ from flarelite.images.errors import (
 from flarelite.images.formats import ImageFormat, OutputFormat, OutputKind
 from flarelite.images.options import TransformOptions
 from flarelite.images.steps import STEPS, Job, per_frame
+from flarelite.images.vips_memory import open_image, thumbnail
 
 # Loaders a delivery or upload may reach; every other libvips loader (TIFF, PDF, SVG via
 # librsvg, matrix, raw...) stays blocked so sniffing mistakes cannot widen the attack surface.
@@ -36,7 +37,7 @@ _ALLOWED_LOADERS = (
     "VipsForeignLoadHeif",
 )
 DEFAULT_QUALITY = 85  # Cloudflare's default quality (§4.2)
-# fail_on reaches the loader only through option_string: thumbnail_buffer's own fail_on
+# fail_on reaches the loader only through option_string: thumbnail's own fail_on
 # argument has no effect in libvips 8.18 (measured). "error" refuses truncated and broken data
 # but tolerates the warnings many real JPEGs carry.
 _LOAD_OPTIONS = "fail_on=error"
@@ -159,7 +160,7 @@ def probe(data: bytes, fmt: ImageFormat | None, opts: TransformOptions) -> Sourc
     if fmt is ImageFormat.HEIC:
         raise UnsupportedOriginal("HEIC original")
     try:
-        header = pyvips.Image.new_from_buffer(data, "", access="sequential")
+        header = open_image(data, access="sequential")
     except pyvips.Error as exc:
         raise DecodeFailed(f"header: {exc}") from exc
     page_height = int(header.get("page-height")) if header.get_typeof("page-height") else 0
@@ -199,18 +200,18 @@ def _check_output(job: Job, limits: RenderLimits) -> tuple[int, int]:
 
 
 def _load(data: bytes, job: Job, *, animated: bool, colour: bool = True) -> pyvips.Image:
-    """Decode with shrink-on-load (thumbnail_buffer), EXIF rotation and ICC -> sRGB in one go."""
+    """Decode with shrink-on-load (thumbnail), EXIF rotation and ICC -> sRGB in one go."""
     options = f"n=-1,{_LOAD_OPTIONS}" if animated else _LOAD_OPTIONS
     width, height = job.plan.resize
     size = "force" if job.plan.distort else "both"
     profile = {"export_profile": "srgb"} if colour else {}
     try:
         if job.opts.trim is None:
-            return pyvips.Image.thumbnail_buffer(
+            return thumbnail(
                 data, width, height=height, size=size, option_string=options, **profile
             )
         # Trim needs the oriented full-size image first, so shrink-on-load is not possible.
-        image = pyvips.Image.new_from_buffer(data, options, access="random").autorot()
+        image = open_image(data, options, access="random").autorot()
         top, _, _, left = job.opts.trim
         image = _trim_frames(image, left, top, job)
         return image.thumbnail_image(width, height=height, size=size, **profile)

@@ -13,6 +13,7 @@ from flarelite.images.formats import OutputFormat, OutputKind
 from flarelite.images.geometry import Plan, crop_offset, plan
 from flarelite.images.options import TransformOptions, parse_flexible
 from flarelite.images.pipeline import Rendered, RenderLimits, configure_vips, render
+from flarelite.images.vips_memory import open_image, thumbnail
 
 configure_vips()
 LIMITS = RenderLimits()
@@ -361,3 +362,13 @@ def test_default_options_reencode_at_source_size() -> None:
     result = render(SOURCE, TransformOptions(), JPEG, limits=LIMITS)
     assert (result.width, result.height) == (1200, 800)
     assert psnr(decoded(result), photo()) > 30
+
+
+def test_memory_sources_open_exactly_what_the_buffer_loaders_open() -> None:
+    # vips_memory skips pyvips' copy of the bytes; pixels, options and errors stay the same.
+    data = bytes(pyvips.Image.xyz(640, 480).cast("uchar").bandjoin(0).jpegsave_buffer(Q=90))
+    assert open_image(data).avg() == pyvips.Image.new_from_buffer(data, "").avg()
+    ours = thumbnail(data, 100, option_string="fail_on=error").jpegsave_buffer()
+    assert ours == pyvips.Image.thumbnail_buffer(data, 100).jpegsave_buffer()
+    with pytest.raises(pyvips.Error):
+        thumbnail(data[: len(data) // 2], 32, option_string="fail_on=error").avg()
