@@ -71,3 +71,57 @@ async def test_answers_busy_past_threads_plus_queue() -> None:
             await pool.run(load, block)
         release.set()
     assert pool.in_flight == 0
+
+
+async def test_transforms_stay_on_the_pools_own_threads() -> None:
+    # libvips keeps buffers per calling thread: transforms must not wander over a shared pool.
+    pool = TransformPool(workers=2, max_waiting=20)
+    seen: set[str] = set()
+
+    async def load() -> bytes:
+        return b""
+
+    def record(_: bytes) -> None:
+        seen.add(threading.current_thread().name)
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(20):
+            tasks.start_soon(pool.run, load, record)
+    assert 1 <= len(seen) <= 2
+    assert all(name.startswith("transform") for name in seen)
+
+
+async def test_a_cancelled_request_keeps_its_slot_until_the_thread_is_done() -> None:
+    pool = TransformPool(workers=1, max_waiting=5)
+    started, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+    scopes: list[anyio.CancelScope] = []
+
+    async def load() -> bytes:
+        return b""
+
+    def slow(_: bytes) -> None:
+        started.set()
+        release.wait(5)
+        finished.append("slow")
+
+    def quick(_: bytes) -> None:
+        finished.append("quick")
+
+    async def cancelled_slow() -> None:
+        with anyio.CancelScope() as scope:
+            scopes.append(scope)
+            await pool.run(load, slow)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(cancelled_slow)
+        await anyio.to_thread.run_sync(started.wait, 5)
+        scopes[0].cancel()
+        tasks.start_soon(pool.run, load, quick)
+        await anyio.sleep(0.1)
+        # The slow transform still runs, so its request still counts and holds the slot.
+        assert pool.in_flight == 2
+        assert finished == []
+        release.set()
+    assert finished == ["slow", "quick"]
+    assert pool.in_flight == 0
