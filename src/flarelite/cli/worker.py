@@ -21,6 +21,16 @@ UVICORN_OPTIONS = {
     "timeout_graceful_shutdown": 10,
 }
 APP = "flarelite.app:create_app"
+# structlog imports rich (and, through it, pygments) whenever it is installed, and typer
+# installs it for the CLI: about 6 MB per worker for pretty tracebacks a worker never prints.
+# A None entry in sys.modules makes those imports fail, so structlog takes its plain path.
+CLI_ONLY_MODULES = ("rich", "pygments")
+
+
+def skip_cli_only_modules() -> None:
+    """Make ``import rich`` (and pygments) fail in this process unless already imported."""
+    for name in CLI_ONLY_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[assignment]
 
 
 def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
@@ -36,6 +46,7 @@ def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket
 
 def run_worker(host: str, port: int, reuse_port: bool) -> None:
     """One server: its own socket, event loop and app."""
+    skip_cli_only_modules()
     import uvicorn
 
     sock = listening_socket(host, port, reuse_port=reuse_port)
