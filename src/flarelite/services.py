@@ -32,7 +32,13 @@ from flarelite.images.variant_cache import VariantCache
 from flarelite.images.variants import VariantService
 from flarelite.storage.blobs import BlobStore
 from flarelite.storage.blobs.local import local_blobs
-from flarelite.storage.changes import IMAGES_TOPIC, TOKENS_TOPIC, ChangeFeed, FileChangeFeed
+from flarelite.storage.changes import (
+    IMAGES_TOPIC,
+    TOKENS_TOPIC,
+    ChangeFeed,
+    FileChangeFeed,
+    NodeAndClusterFeed,
+)
 from flarelite.storage.db import make_async_engine, make_session_factory
 from flarelite.storage.limits import MemoryRateLimiter, NoLimit, RateLimiter
 from flarelite.storage.locks import BuildLocks, LocalLocks
@@ -196,12 +202,18 @@ def _redis_limiter(settings: Settings, redis: Redis, limit: int) -> RateLimiter:
 
 
 def change_feed(settings: Settings, redis: Redis | None, topic: str) -> ChangeFeed:
-    """One feed per topic, so an image upload never empties the token caches."""
-    if redis is not None:
-        from flarelite.storage.redis import RedisChangeFeed
+    """One feed per topic, so an image upload never empties the token caches.
 
-        return RedisChangeFeed(redis, topic, namespace=redis_namespace(settings))
-    return FileChangeFeed(settings.data_dir / "run" / f"{topic}-changes")
+    With Redis, a change reaches this node's workers through the shared file at once and
+    other nodes through Redis."""
+    node = FileChangeFeed(settings.data_dir / "run" / f"{topic}-changes")
+    if redis is None:
+        return node
+    from flarelite.storage.redis import RedisChangeFeed
+
+    return NodeAndClusterFeed(
+        node, RedisChangeFeed(redis, topic, namespace=redis_namespace(settings))
+    )
 
 
 def build_locks(settings: Settings, redis: Redis | None) -> BuildLocks:

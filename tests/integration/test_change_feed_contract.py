@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.backends import redis_client
 
-from flarelite.storage.changes import FileChangeFeed
+from flarelite.storage.changes import FileChangeFeed, NodeAndClusterFeed
 from flarelite.storage.redis import RedisChangeFeed, make_redis
 
 
@@ -82,7 +83,9 @@ async def test_redis_feed_without_redis_expires_caches_every_fallback_interval()
 
 async def test_redis_feeds_of_different_topics_do_not_disturb_each_other() -> None:
     client = redis_client()
-    tokens, images = RedisChangeFeed(client, "tokens"), RedisChangeFeed(client, "images")
+    namespace = f"test-{secrets.token_hex(6)}"  # no bump from a test running alongside
+    tokens = RedisChangeFeed(client, "tokens", namespace=namespace)
+    images = RedisChangeFeed(client, "images", namespace=namespace)
     tasks = [asyncio.create_task(tokens.run()), asyncio.create_task(images.run())]
     try:
         assert await _until(lambda: tokens._connected and images._connected)
@@ -95,3 +98,29 @@ async def test_redis_feeds_of_different_topics_do_not_disturb_each_other() -> No
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await client.aclose()
+
+
+async def test_with_redis_the_other_workers_of_a_node_see_a_bump_at_once(tmp_path: Path) -> None:
+    # Two workers of one node (one data dir) and one Redis: no waiting for the pub/sub trip.
+    client_a, client_b = redis_client(), redis_client()
+    namespace = f"test-{secrets.token_hex(6)}"  # other tests' feeds never hear these bumps
+    worker_a = NodeAndClusterFeed(
+        FileChangeFeed(tmp_path / "changes"),
+        RedisChangeFeed(client_a, "tokens", namespace=namespace),
+    )
+    worker_b = NodeAndClusterFeed(
+        FileChangeFeed(tmp_path / "changes"),
+        RedisChangeFeed(client_b, "tokens", namespace=namespace),
+    )
+    tasks = [asyncio.create_task(worker_a.run()), asyncio.create_task(worker_b.run())]
+    try:
+        before = worker_b.version()
+        worker_a.bump()
+        assert worker_b.version() != before  # no await in between: the mapped page moved
+        await worker_a.flush()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client_a.aclose()
+        await client_b.aclose()

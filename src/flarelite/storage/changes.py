@@ -63,5 +63,28 @@ class FileChangeFeed:
         return None  # the shared page is the signal: nothing to listen to
 
 
+class NodeAndClusterFeed:
+    """The workers of this node learn of a change through ``node`` at once; other nodes
+    through ``cluster`` (Redis pub/sub), which takes a message's trip, a few milliseconds
+    during which this node's other workers would otherwise still trust their caches."""
+
+    def __init__(self, node: ChangeFeed, cluster: ChangeFeed) -> None:
+        self._node = node
+        self._cluster = cluster
+
+    def version(self) -> object:
+        return (self._node.version(), self._cluster.version())
+
+    def bump(self) -> None:
+        self._node.bump()
+        self._cluster.bump()
+
+    async def flush(self) -> None:
+        await self._cluster.flush()
+
+    async def run(self) -> None:
+        await self._cluster.run()
+
+
 TOKENS_TOPIC = "tokens"  # tokens, memberships: cached authorisations
 IMAGES_TOPIC = "images"  # images, variants, keys, config: cached delivery lookups
