@@ -274,7 +274,8 @@ def test_throttled_logins_are_recorded_as_failures(fresh_server: Server) -> None
     in_a_fresh_throttle_window()
     for _ in range(10):
         assert log_in(fresh_server, tenant.email, "wrong-password")[1].status_code == 401
-    assert log_in(fresh_server, tenant.email, "correct-horse-1")[1].status_code == 429
+    for _ in range(5):  # recorded once per window: a flood of attempts is not a flood of rows
+        assert log_in(fresh_server, tenant.email, "correct-horse-1")[1].status_code == 429
     cf = sdk(fresh_server, tenant.token)
     logins = [e for e in _logs(cf, tenant, direction="asc") if e.action.type == "login"]
     assert [e.action.result for e in logins] == [False] * 11

@@ -49,13 +49,15 @@ async def attempt_login(services: Services, email: str, password: str, ip: str) 
 
     Failures are counted per email and per client IP in five-minute windows; past
     ``LOGIN_FAILURES`` the password is not even checked (that is what the throttle saves).
-    Every outcome, throttled ones included, goes to the audit log.
+    Every outcome goes to the audit log, throttled ones once per email, IP and window: a
+    flood of refused attempts must not become a flood of rows.
     """
     now = services.clock.now().timestamp()
     keys = _throttle_keys(services, email, ip)
     if await services.login_limiter.count(keys, now) >= LOGIN_FAILURES:
         log.warning("login_throttled", ip=ip)
-        await _audit_failure(services, email, ip, reason="throttled")
+        if await _first_throttled_attempt(services, keys, now):
+            await _audit_failure(services, email, ip, reason="throttled")
         return LoginResult(LoginOutcome.THROTTLED)
     user = await services.identity.authenticate(email, password) if email and password else None
     if user is None:
@@ -68,6 +70,14 @@ async def attempt_login(services: Services, email: str, password: str, ip: str) 
         email=user.email, user_id=user.id, ip=ip, succeeded=True, interface="UI"
     )
     return LoginResult(LoginOutcome.OK, user)
+
+
+async def _first_throttled_attempt(services: Services, keys: tuple[str, ...], now: float) -> bool:
+    """Count a throttled attempt; true for the first one of its email and IP in this window."""
+    noted = ("login-throttled:" + "|".join(keys),)
+    first = await services.login_limiter.count(noted, now) == 0
+    await services.login_limiter.hit(noted, now)
+    return first
 
 
 async def _audit_failure(services: Services, email: str, ip: str, *, reason: str) -> None:
