@@ -7,6 +7,7 @@ Factory mode: nothing is built at import time. Migrations run before workers sta
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             tasks.start_soon(_flush_last_used, services)
             for task in services.background_tasks():
                 tasks.start_soon(task)
+            freeze_startup_objects()
             try:
                 yield
             finally:
@@ -128,6 +130,17 @@ def _declare_security(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def freeze_startup_objects() -> None:
+    """Move everything built so far (modules, routes, services) out of the collector's reach.
+
+    Full collections then scan only what requests create, and they come sooner (the trigger
+    is 25% growth over the long-lived objects), so garbage in reference cycles is freed
+    before it piles up under load.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def healthz() -> Response:
