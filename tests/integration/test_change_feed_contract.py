@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from redis.asyncio import Redis
 from tests.backends import redis_client
 
 from flarelite.storage.changes import FileChangeFeed, NodeAndClusterFeed
@@ -51,6 +52,14 @@ async def _until(condition, within: float = 1.0) -> bool:  # type: ignore[no-unt
     return bool(condition())
 
 
+async def _stop(tasks: list[asyncio.Task[None]], *clients: Redis) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for client in clients:
+        await client.aclose()
+
+
 async def test_redis_feed_carries_a_bump_to_another_node_within_a_second() -> None:
     client_a, client_b = redis_client(), redis_client()
     node_a, node_b = RedisChangeFeed(client_a, "tokens"), RedisChangeFeed(client_b, "tokens")
@@ -61,11 +70,7 @@ async def test_redis_feed_carries_a_bump_to_another_node_within_a_second() -> No
         node_a.bump()
         assert await _until(lambda: node_b.version() != before)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await client_a.aclose()
-        await client_b.aclose()
+        await _stop(tasks, client_a, client_b)
 
 
 async def test_redis_feed_without_redis_expires_caches_every_fallback_interval() -> None:
@@ -94,10 +99,7 @@ async def test_redis_feeds_of_different_topics_do_not_disturb_each_other() -> No
         await asyncio.sleep(0.1)  # long enough for a stray message to arrive
         assert tokens.version() == before
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await client.aclose()
+        await _stop(tasks, client)
 
 
 async def test_with_redis_the_other_workers_of_a_node_see_a_bump_at_once(tmp_path: Path) -> None:
@@ -119,8 +121,4 @@ async def test_with_redis_the_other_workers_of_a_node_see_a_bump_at_once(tmp_pat
         assert worker_b.version() != before  # no await in between: the mapped page moved
         await worker_a.flush()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await client_a.aclose()
-        await client_b.aclose()
+        await _stop(tasks, client_a, client_b)

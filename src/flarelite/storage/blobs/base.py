@@ -62,3 +62,11 @@ class StagingFiles(Protocol):
         ...
 
     async def remove_staging(self, key: str) -> None: ...
+
+
+async def delete_listed(store: BlobStore, prefix: str) -> int:
+    """``delete_prefix`` for stores without a bulk delete: list, then delete one by one."""
+    keys = [meta.key async for meta in store.list(prefix)]
+    for key in keys:
+        await store.delete(key)
+    return len(keys)

@@ -24,7 +24,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
-from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStoreFailed
+from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStoreFailed, delete_listed
 
 _T = TypeVar("_T")
 # Reads come from the page cache and writes wait on fsync: a few threads keep the disk busy.
@@ -60,10 +60,7 @@ class LocalBlobs:
         await self._run(f"delete {key}", lambda: path.unlink(missing_ok=True))
 
     async def delete_prefix(self, prefix: str) -> int:
-        keys = [meta.key async for meta in self.list(prefix)]
-        for key in keys:
-            await self.delete(key)
-        return len(keys)
+        return await delete_listed(self, prefix)
 
     async def list(self, prefix: str = "") -> AsyncIterator[BlobMeta]:
         folder = self._folder(prefix)

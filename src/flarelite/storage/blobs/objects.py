@@ -17,7 +17,7 @@ import obstore
 from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import ObjectStore
 
-from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStoreFailed
+from flarelite.storage.blobs.base import BlobMeta, BlobNotFound, BlobStoreFailed, delete_listed
 
 _T = TypeVar("_T")
 IO_THREADS = 16
@@ -54,10 +54,7 @@ class ObjectBlobs:
             return
 
     async def delete_prefix(self, prefix: str) -> int:
-        keys = [meta.key async for meta in self.list(prefix)]
-        for key in keys:
-            await self.delete(key)
-        return len(keys)
+        return await delete_listed(self, prefix)
 
     async def list(self, prefix: str = "") -> AsyncIterator[BlobMeta]:
         path = prefix.rstrip("/") or None
