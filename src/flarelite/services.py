@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,7 +131,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
     )
     authn = Authenticator(sessions, settings.secret_key, identity, changes)
     blobs = open_blob_store(settings.storage_url, settings.storage_options)
-    images = ImagesService(sessions, clock, cpu, blobs, identity, settings.images, audit=audit)
+    # Upload inspection runs libvips: on threads of its own, as transforms do (transform_pool).
+    inspect_threads = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="inspect")
+    images = ImagesService(
+        sessions, clock, inspect_threads, blobs, identity, settings.images, audit=audit
+    )
     variants = VariantService(sessions, clock, audit)
     keys = SigningKeyService(sessions, clock)
     config = AccountConfigService(sessions, clock)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,6 +48,7 @@ from flarelite.images.records import (
     record_of,
     variant_prefix,
 )
+from flarelite.images.transform_pool import on_own_thread
 from flarelite.images.variants import variant_names
 from flarelite.storage.blobs import BlobNotFound, BlobStore
 
@@ -110,7 +111,7 @@ class ImagesService:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        cpu: anyio.CapacityLimiter,
+        vips_threads: ThreadPoolExecutor,  # libvips work stays on these (transform_pool.py)
         blobs: BlobStore,
         identity: IdentityService,
         settings: ImagesSettings,
@@ -120,7 +121,7 @@ class ImagesService:
         self._sessions = sessions
         self._clock = clock
         self._audit = audit or AuditLog(sessions, clock)  # deletes are always audited
-        self._cpu = cpu
+        self._vips_threads = vips_threads
         self._blobs = blobs
         self._identity = identity
         self._settings = settings
@@ -220,7 +221,7 @@ class ImagesService:
 
     async def store_original(self, account_id: str, image_hash: str, data: bytes) -> StoredOriginal:
         """Inspect ``data`` in the worker pool (limits before decode), then write the blob."""
-        inspected = await anyio.to_thread.run_sync(inspect, data, self._limits, limiter=self._cpu)
+        inspected = await on_own_thread(self._vips_threads, inspect, data, self._limits)
         key = original_key(account_id, image_hash, secrets.token_hex(8))
         await self._blobs.put(key, data)
         return StoredOriginal(key, inspected, len(data))
